@@ -1,0 +1,442 @@
+import CLibPQ
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One statement with its parameters, for ``Connection/pipeline(_:)``.
+public struct Statement {
+    public var sql: String
+    public var parameters: [any PostgresBindable]
+
+    public init(_ sql: String, _ parameters: [any PostgresBindable] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+}
+
+/// An asynchronous notification received after `LISTEN`.
+public struct Notification: Sendable, Equatable {
+    public var channel: String
+    public var payload: String
+    public var senderPID: Int32
+}
+
+/// A connection to PostgreSQL through libpq.
+///
+/// Not thread-safe: use one connection per thread or task. The connection is closed by
+/// ``close()`` or, at the latest, when the object is released. Every statement is sent with
+/// its parameters out of line (`PQexecParams`); values are copied into Swift before the
+/// libpq result is freed.
+public final class Connection {
+    private var handle: OpaquePointer?
+
+    /// Opens a connection.
+    /// - Parameters:
+    ///   - conninfo: a libpq connection string (`host=/tmp dbname=x`) or URI (`postgresql://…`).
+    ///     Its settings win over the defaults below.
+    ///   - applicationName: shown in `pg_stat_activity`.
+    ///   - connectTimeout: seconds to wait for the server, so an unreachable host cannot hang us.
+    /// - Throws: ``PostgresError`` of kind `.connection`, with libpq's message on one line.
+    public init(_ conninfo: String, applicationName: String = "accessledger", connectTimeout: Int = 10) throws {
+        let keywords = ["connect_timeout", "application_name", "client_encoding", "dbname"]
+        let values = [String(connectTimeout), applicationName, "UTF8", conninfo]
+        let connection = Connection.withCStrings(keywords) { keywordPointers in
+            Connection.withCStrings(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(kind: .connection, message: "out of memory while connecting")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Connection.lastError(connection)
+            PQfinish(connection)
+            throw PostgresError(kind: .connection, message: message)
+        }
+        handle = connection
+        // Notices (e.g. "relation already exists, skipping") are not for the user's terminal.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+    }
+
+    deinit { close() }
+
+    /// Closes the connection; later calls fail with a connection error. Safe to call twice.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    /// The server process serving this connection.
+    public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
+
+    /// True while the connection is usable.
+    public var isOpen: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+
+    /// Whether a transaction block is open (`BEGIN` without `COMMIT`/`ROLLBACK`).
+    public var inTransaction: Bool {
+        guard let handle else { return false }
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    // MARK: Queries
+
+    /// Runs one statement with parameters `$1…$n` and returns all its rows.
+    /// - Throws: ``PostgresError``.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> QueryResult {
+        let connection = try open()
+        let result = Connection.withParameters(parameters) { count, values in
+            PQexecParams(connection, sql, count, nil, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        return try Connection.check(result, connection)
+    }
+
+    /// Runs a script of one or more statements without parameters (simple query protocol), e.g.
+    /// a migration file. Never pass user input here.
+    public func execute(script: String) throws {
+        let connection = try open()
+        guard PQsendQuery(connection, script) == 1 else { throw failure(connection) }
+        var firstError: PostgresError?
+        while let result = PQgetResult(connection) {
+            if firstError == nil {
+                do { _ = try Connection.check(result, connection) } catch let error as PostgresError {
+                    firstError = error
+                }
+            }
+            PQclear(result)
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Streams the rows of one statement in constant memory (libpq single-row mode).
+    /// `body` sees each row once; if it throws, the statement is cancelled and the error rethrown.
+    public func stream(
+        _ sql: String, _ parameters: [any PostgresBindable] = [], _ body: (Row) throws -> Void
+    ) throws {
+        let connection = try open()
+        let sent = Connection.withParameters(parameters) { count, values in
+            PQsendQueryParams(connection, sql, count, nil, values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw failure(connection) }
+        PQsetSingleRowMode(connection)
+        var firstError: Error?
+        while let result = PQgetResult(connection) {
+            defer { PQclear(result) }
+            guard firstError == nil else { continue }
+            switch PQresultStatus(result) {
+            case PGRES_SINGLE_TUPLE:
+                do { try body(Connection.row(result, 0)) } catch {
+                    firstError = error
+                    cancel(connection)
+                }
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                break
+            default:
+                firstError = PostgresError.from(result: result, connection: connection)
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Sends all statements at once (libpq pipeline mode) and waits for one sync: many small
+    /// statements cost about one round trip. Statements run in order; after the first failure
+    /// the rest are skipped and that failure is thrown. Outside a transaction each statement
+    /// commits on its own, so wrap the call in ``transaction(maxAttempts:_:)`` for atomicity.
+    public func pipeline(_ statements: [Statement]) throws -> [QueryResult] {
+        let connection = try open()
+        guard !statements.isEmpty else { return [] }
+        guard PQenterPipelineMode(connection) == 1 else { throw failure(connection) }
+        defer { PQexitPipelineMode(connection) }
+        for statement in statements {
+            let sent = Connection.withParameters(statement.parameters) { count, values in
+                PQsendQueryParams(connection, statement.sql, count, nil, values, nil, nil, 0)
+            }
+            guard sent == 1 else { throw failure(connection) }
+        }
+        guard PQpipelineSync(connection) == 1 else { throw failure(connection) }
+        var results: [QueryResult] = []
+        var firstError: PostgresError?
+        for _ in statements {
+            while let result = PQgetResult(connection) {
+                defer { PQclear(result) }
+                let status = PQresultStatus(result)
+                if status == PGRES_PIPELINE_ABORTED { continue }
+                do { results.append(try Connection.check(result, connection)) } catch let error as PostgresError {
+                    if firstError == nil { firstError = error }
+                }
+            }
+            if !isOpen { break }
+        }
+        // The sync point.
+        if isOpen, let sync = PQgetResult(connection) { PQclear(sync) }
+        if let firstError { throw firstError }
+        guard results.count == statements.count else {
+            throw PostgresError(kind: .connection, message: Connection.lastError(connection))
+        }
+        return results
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` inside `BEGIN … COMMIT`. On a serialization failure or deadlock the whole
+    /// transaction is rolled back and run again, up to `maxAttempts` times; any other error rolls
+    /// back and is rethrown at once.
+    /// - Throws: the body's error, or the last ``PostgresError`` when every attempt failed.
+    public func transaction<T>(
+        maxAttempts: Int = 5, isolation: String = "READ COMMITTED", _ body: (Connection) throws -> T
+    ) throws -> T {
+        precondition(["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"].contains(isolation))
+        var attempt = 0
+        while true {
+            attempt += 1
+            try query("BEGIN ISOLATION LEVEL " + isolation)
+            do {
+                let value = try body(self)
+                try query("COMMIT")
+                return value
+            } catch let error as PostgresError where error.isRetryable && attempt < maxAttempts {
+                rollbackQuietly()
+                // Back off a little, with jitter, so that colliding writers spread out.
+                usleep(UInt32.random(in: 1_000...(5_000 * UInt32(attempt))))
+            } catch {
+                rollbackQuietly()
+                throw error
+            }
+        }
+    }
+
+    private func rollbackQuietly() {
+        if inTransaction { _ = try? query("ROLLBACK") }
+    }
+
+    // MARK: COPY
+
+    /// Bulk-loads rows with `COPY … FROM STDIN` (text format). `sql` must be such a COPY
+    /// statement; each row holds one text value (or `nil` for NULL) per column. Not available
+    /// inside ``pipeline(_:)``.
+    /// - Returns: the number of rows loaded.
+    @discardableResult
+    public func copyIn(_ sql: String, rows: some Sequence<[String?]>) throws -> Int {
+        let connection = try open()
+        let start = PQexec(connection, sql)
+        let status = start.map { PQresultStatus($0) }
+        if status != PGRES_COPY_IN {
+            defer { PQclear(start) }
+            _ = try Connection.check(start, connection)
+            throw PostgresError(kind: .client, message: "copyIn needs a COPY … FROM STDIN statement")
+        }
+        PQclear(start)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 16)
+        func flush() throws {
+            guard !buffer.isEmpty else { return }
+            let sent = buffer.withUnsafeBufferPointer { pointer in
+                pointer.withMemoryRebound(to: CChar.self) { chars in
+                    PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
+                }
+            }
+            guard sent == 1 else { throw failure(connection) }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        for row in rows {
+            Connection.appendCopyRow(row, to: &buffer)
+            if buffer.count >= 1 << 16 { try flush() }
+        }
+        try flush()
+        guard PQputCopyEnd(connection, nil) == 1 else { throw failure(connection) }
+        var firstError: PostgresError?
+        var count = 0
+        while let result = PQgetResult(connection) {
+            defer { PQclear(result) }
+            do { count = try Connection.check(result, connection).affectedRows } catch let error as PostgresError {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+        return count
+    }
+
+    static func appendCopyRow(_ row: [String?], to buffer: inout [UInt8]) {
+        for (index, value) in row.enumerated() {
+            if index > 0 { buffer.append(0x09) }
+            guard let value else {
+                buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+                continue
+            }
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case 0x09: buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case 0x0A: buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case 0x0D: buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                default: buffer.append(byte)
+                }
+            }
+        }
+        buffer.append(0x0A)
+    }
+
+    // MARK: LISTEN / NOTIFY
+
+    /// Subscribes this connection to `channel`.
+    public func listen(_ channel: String) throws {
+        try query("LISTEN " + (try escapeIdentifier(channel)))
+    }
+
+    /// Sends a notification (`pg_notify`, so the payload is a parameter).
+    public func notify(_ channel: String, payload: String = "") throws {
+        try query("SELECT pg_notify($1, $2)", [channel, payload])
+    }
+
+    /// Returns notifications already received, waiting up to `timeoutMilliseconds` for the first
+    /// one when none is pending. An empty array means the wait timed out.
+    public func notifications(timeoutMilliseconds: Int32) throws -> [Notification] {
+        let connection = try open()
+        var received = try drainNotifications(connection)
+        if !received.isEmpty { return received }
+        var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, timeoutMilliseconds)
+        if ready < 0 && errno != EINTR {
+            throw PostgresError(kind: .client, message: "poll failed: errno \(errno)")
+        }
+        received = try drainNotifications(connection)
+        return received
+    }
+
+    private func drainNotifications(_ connection: OpaquePointer) throws -> [Notification] {
+        guard PQconsumeInput(connection) == 1 else { throw failure(connection) }
+        var received: [Notification] = []
+        while let notice = PQnotifies(connection) {
+            received.append(
+                Notification(
+                    channel: String(cString: notice.pointee.relname), payload: String(cString: notice.pointee.extra),
+                    senderPID: notice.pointee.be_pid))
+            PQfreemem(notice)
+        }
+        return received
+    }
+
+    // MARK: Helpers
+
+    /// Quotes an SQL identifier (role, database, channel names that are not user input).
+    public func escapeIdentifier(_ identifier: String) throws -> String {
+        let connection = try open()
+        guard let escaped = PQescapeIdentifier(connection, identifier, identifier.utf8.count) else {
+            throw failure(connection)
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
+    private func open() throws -> OpaquePointer {
+        guard let handle else { throw PostgresError(kind: .connection, message: "the connection is closed") }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .connection, message: Connection.lastError(handle))
+        }
+        return handle
+    }
+
+    private func failure(_ connection: OpaquePointer) -> PostgresError {
+        let lost = PQstatus(connection) == CONNECTION_BAD
+        return PostgresError(kind: lost ? .connection : .client, message: Connection.lastError(connection))
+    }
+
+    private func cancel(_ connection: OpaquePointer) {
+        guard let cancel = PQgetCancel(connection) else { return }
+        var errorBuffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &errorBuffer, Int32(errorBuffer.count))
+        PQfreeCancel(cancel)
+    }
+
+    static func lastError(_ connection: OpaquePointer) -> String {
+        let message = PQerrorMessage(connection).map { String(cString: $0) } ?? ""
+        return oneLine(message.isEmpty ? "connection failed" : message)
+    }
+
+    /// libpq messages span lines ("connection to server … failed: …\n\tIs the server running…").
+    static func oneLine(_ message: String) -> String {
+        message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters() }.filter { !$0.isEmpty }
+            .joined(separator: "; ")
+    }
+
+    /// Checks a result's status and copies its rows out.
+    static func check(_ result: OpaquePointer?, _ connection: OpaquePointer) throws -> QueryResult {
+        guard let result else {
+            throw PostgresError(kind: .connection, message: lastError(connection))
+        }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY:
+            let columnCount = Int(PQnfields(result))
+            let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+            let rows = (0..<Int(PQntuples(result))).map { row(result, Int32($0)) }
+            let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+            return QueryResult(columns: columns, rows: rows, affectedRows: affected)
+        default:
+            throw PostgresError.from(result: result, connection: connection)
+        }
+    }
+
+    static func row(_ result: OpaquePointer, _ index: Int32) -> Row {
+        let columnCount = PQnfields(result)
+        var values: [String?] = []
+        values.reserveCapacity(Int(columnCount))
+        for column in 0..<columnCount {
+            if PQgetisnull(result, index, column) == 1 {
+                values.append(nil)
+            } else {
+                values.append(String(cString: PQgetvalue(result, index, column)))
+            }
+        }
+        return Row(values: values)
+    }
+
+    static func withParameters<R>(
+        _ parameters: [any PostgresBindable], _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> R
+    ) -> R {
+        let texts = parameters.map { $0.postgresText }
+        return withOptionalCStrings(texts) { pointers in body(Int32(texts.count), pointers) }
+    }
+
+    /// A NULL-terminated array of C strings, as `PQconnectdbParams` wants.
+    static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        withOptionalCStrings(strings.map { Optional($0) } + [nil], body)
+    }
+
+    /// Copies each string into one C buffer and passes stable pointers (NULL for `nil`).
+    static func withOptionalCStrings<R>(
+        _ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R
+    ) -> R {
+        if strings.isEmpty { return body(nil) }
+        var storage: [CChar] = []
+        var offsets: [Int?] = []
+        for string in strings {
+            if let string {
+                offsets.append(storage.count)
+                storage.append(contentsOf: string.utf8.map { CChar(bitPattern: $0) })
+                storage.append(0)
+            } else {
+                offsets.append(nil)
+            }
+        }
+        return storage.withUnsafeBufferPointer { buffer in
+            let pointers: [UnsafePointer<CChar>?] = offsets.map { offset in
+                offset.flatMap { offset in buffer.baseAddress.map { $0 + offset } }
+            }
+            return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> String {
+        var text = self
+        while let first = text.first, first.isWhitespace { text.removeFirst() }
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,71 @@
+import AccessModel
+import ArgumentParser
+import LedgerStore
+import PostgresClient
+
+/// `accessledger audit log|history`.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Read the ledger's history.", subcommands: [Log.self])
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The events of the log, oldest first, optionally filtered.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Only events by this actor.") var actor: String?
+        @Option(help: "Only events of this type (e.g. workspace_shared).") var type: String?
+        @Option(help: "Only events that occurred at or after this time (RFC 3339).") var since: String?
+        @Option(help: "Only events that occurred at or before this time (RFC 3339).") var until: String?
+        @Option(name: [.customShort("o"), .customLong("output")], help: "table or json.")
+        var output: OutputFormat = .table
+
+        func run() throws {
+            var filter = AuditFilter()
+            filter.actor = actor
+            filter.type = type
+            filter.since = try since.map { try parseTime($0, flag: "--since") }
+            filter.until = try until.map { try parseTime($0, flag: "--until") }
+            let connection = try database.open()
+            defer { connection.close() }
+            var table = Table("POSITION", "TIME", "TYPE", "STREAM", "ACTOR", "REASON")
+            var first = true
+            if output == .json { print("[", terminator: "") }
+            try AuditLog(connection: connection).forEach(filter) { event in
+                switch output {
+                case .table:
+                    table.append(
+                        String(event.position), event.occurredAt.rfc3339, event.type, event.stream, event.actor,
+                        event.reason ?? "")
+                case .json:
+                    let item = OutputJSON.object([
+                        ("position", .int(event.position)),
+                        ("time", .string(event.occurredAt.rfc3339)),
+                        ("type", .string(event.type)),
+                        ("stream", .string(event.stream)),
+                        ("actor", .string(event.actor)),
+                        ("reason", .string(event.reason)),
+                        ("data", .raw(event.data)),
+                        ("hash", .string(Hex.encode(event.hash))),
+                    ])
+                    let text = item.rendered().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+                    print((first ? "\n" : ",\n") + text, terminator: "")
+                    first = false
+                }
+            }
+            switch output {
+            case .table: print(table.rendered(), terminator: "")
+            case .json: print(first ? "]" : "\n]")
+            }
+        }
+    }
+}
+
+/// Parses an RFC 3339 time given to `flag`, or fails with exit 2 naming the value.
+func parseTime(_ text: String, flag: String) throws -> Timestamp {
+    guard let time = Timestamp(rfc3339: text) else {
+        throw LedgerError.invalidInput(
+            "invalid \(flag) \"\(text)\": expected an RFC 3339 time such as 2026-03-03T02:14:00Z")
+    }
+    return time
+}

@@ -1,0 +1,59 @@
+import AccessModel
+
+/// JSON for output: objects keep their keys in the order SPEC §5 shows them, and print
+/// indented by two spaces.
+enum OutputJSON {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case string(String)
+    case array([OutputJSON])
+    case object([(String, OutputJSON)])
+    /// An event payload, printed with sorted keys.
+    case raw(JSONValue)
+
+    static func string(_ value: String?) -> OutputJSON { value.map { .string($0) } ?? .null }
+
+    /// The text, ending with a newline.
+    func rendered() -> String {
+        var out = ""
+        write(into: &out, indent: 0)
+        return out + "\n"
+    }
+
+    private func write(into out: inout String, indent: Int) {
+        let pad = String(repeating: "  ", count: indent + 1)
+        let closePad = String(repeating: "  ", count: indent)
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .string(let s): out += JSONValue.string(s).canonicalString
+        case .raw(let value): out += value.canonicalString
+        case .array(let items):
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
+            out += "[\n"
+            for (index, item) in items.enumerated() {
+                out += pad
+                item.write(into: &out, indent: indent + 1)
+                out += index < items.count - 1 ? ",\n" : "\n"
+            }
+            out += closePad + "]"
+        case .object(let members):
+            if members.isEmpty {
+                out += "{}"
+                return
+            }
+            out += "{\n"
+            for (index, (key, value)) in members.enumerated() {
+                out += pad + JSONValue.string(key).canonicalString + ": "
+                value.write(into: &out, indent: indent + 1)
+                out += index < members.count - 1 ? ",\n" : "\n"
+            }
+            out += closePad + "}"
+        }
+    }
+}
