@@ -36,8 +36,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test helpers: throwaway databases on the cluster that tools/test starts.
+        .target(
+            name: "TestSupport", dependencies: ["LedgerStore", "PostgresClient", "AccessModel"],
+            path: "Tests/TestSupport"),
         .testTarget(name: "AccessModelTests", dependencies: ["AccessModel"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "PostgresClient", "AccessModel"]),
-        .testTarget(name: "CLITests", dependencies: ["LedgerStore", "PostgresClient"]),
+        .testTarget(
+            name: "LedgerStoreTests", dependencies: ["LedgerStore", "PostgresClient", "AccessModel", "TestSupport"]),
+        .testTarget(
+            name: "CLITests", dependencies: ["LedgerStore", "PostgresClient", "AccessModel", "TestSupport"]),
     ]
 )

@@ -215,26 +215,58 @@ public struct LocalCluster: Sendable {
     }
 
     /// Runs a command (as the `postgres` user when we are root), from `/`, collecting its output.
+    ///
+    /// The output goes to a file, not a pipe: `pg_ctl start` leaves the server running with the
+    /// command's descriptors, and a pipe would then never reach end-of-file.
     func runAsServer(_ arguments: [String]) throws -> (status: Int32, output: String) {
         var command = arguments
         if LocalCluster.isRoot {
             _ = try LocalCluster.postgresUser()
             command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw LedgerError.database("cannot run \(command[0]): \(error)")
+        let outputPath = home + "/.command-output-\(getpid())"
+        defer { unlink(outputPath) }
+        let status = try LocalCluster.spawn(command, outputPath: outputPath)
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return (status, text)
+    }
+
+    /// posix_spawn + waitpid: stdin from /dev/null, stdout and stderr to `outputPath`, working
+    /// directory `/`. Returns the exit status (128 + signal when killed).
+    static func spawn(_ command: [String], outputPath: String) throws -> Int32 {
+        closeInheritedDescriptorsOnExec()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        // `cd /` first: as the postgres user, the caller's directory may not be enterable.
+        let wrapped = ["/bin/sh", "-c", "cd / && exec \"$@\"", "sh"] + command
+        let arguments = wrapped.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        let result = posix_spawn(&pid, wrapped[0], &actions, nil, arguments, environ)
+        guard result == 0 else {
+            throw LedgerError.database("cannot run \(command[0]): \(String(cString: strerror(result)))")
         }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw LedgerError.internal("waitpid failed: errno \(errno)") }
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+}
+
+/// Marks every descriptor above stderr close-on-exec, so that a server started by `pg_ctl` does
+/// not inherit (and hold open forever) a pipe or socket of ours or of whoever started us.
+func closeInheritedDescriptorsOnExec() {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+    for entry in entries {
+        guard let descriptor = Int32(entry), descriptor > 2 else { continue }
+        let flags = fcntl(descriptor, F_GETFD)
+        if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
     }
 }
 

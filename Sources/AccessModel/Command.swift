@@ -1,0 +1,50 @@
+/// A mutating command as the CLI received it. Values are the raw strings given on the command
+/// line; ``Rules/decide(_:actor:reader:)`` validates them, so every check lives in one place.
+///
+/// List-valued fields hold the values of a repeatable flag, each of which may be comma-separated
+/// (`--user alice:admin,bob --user carol` is `["alice:admin,bob", "carol"]`).
+public enum Command: Sendable, Hashable {
+    /// `users create --username NAME [--service-account] [--role ROLE]`; `role` `nil` means
+    /// `member`, or `owner` for the very first user.
+    case createUser(username: String, serviceAccount: Bool, role: String?)
+    /// `users suspend NAME`.
+    case suspendUser(username: String)
+    /// `users activate NAME`.
+    case activateUser(username: String)
+    /// `users delete NAME`.
+    case deleteUser(username: String)
+    /// `users set-role NAME --role ROLE`.
+    case setUserRole(username: String, role: String)
+    /// `tokens create --user NAME --name TOKEN --lifetime DURATION`; the caller generates the
+    /// secret, shows it once, and passes only its lowercase hex SHA-256.
+    case createToken(user: String, name: String, lifetime: String, secretSHA256: String)
+    /// `tokens revoke --user NAME --name TOKEN`.
+    case revokeToken(user: String, name: String)
+    /// `groups create NAME`.
+    case createGroup(name: String)
+    /// `groups edit NAME [--add-users a,b] [--rm-users c]`.
+    case editGroup(name: String, addUsers: [String], removeUsers: [String])
+    /// `groups delete NAME`.
+    case deleteGroup(name: String)
+    /// `groups sync --user NAME --groups g1,g2 [--create-missing]`: what an IdP login reported.
+    case syncGroups(user: String, groups: [String], createMissing: Bool)
+    /// `create OWNER/NAME --template T`.
+    case createWorkspace(workspace: String, template: String)
+    /// `start OWNER/NAME`.
+    case startWorkspace(workspace: String)
+    /// `stop OWNER/NAME`.
+    case stopWorkspace(workspace: String)
+    /// `restart OWNER/NAME`.
+    case restartWorkspace(workspace: String)
+    /// `rename OWNER/NAME NEWNAME`.
+    case renameWorkspace(workspace: String, newName: String)
+    /// `delete OWNER/NAME`.
+    case deleteWorkspace(workspace: String)
+    /// `sharing share OWNER/NAME [--user name[:role],…] [--group name[:role],…]`.
+    case share(workspace: String, users: [String], groups: [String])
+    /// `sharing remove OWNER/NAME [--user name,…] [--group name,…]`.
+    case unshare(workspace: String, users: [String], groups: [String])
+    /// `rotate OWNER/NAME [--out USER] --in USER[:ROLE] [--no-restart]`: remove one user, add
+    /// another, and restart a running workspace, in one command.
+    case rotate(workspace: String, outgoing: String?, incoming: String, restart: Bool)
+}

@@ -1,0 +1,187 @@
+/// The projections held in memory: for tests, for replaying a log without a database, and as
+/// the reference the PostgreSQL tables must agree with.
+///
+/// Indexed both ways (group → members and user → groups, ACL by workspace and by user or group,
+/// access rows by workspace and by user) so that every ``LedgerReader`` method costs what its
+/// SQL counterpart would, and replaying a large log stays linear.
+public final class InMemoryLedger: LedgerWriter {
+    private var users: [String: UserRecord] = [:]
+    private var groups: [String: GroupRecord] = [:]
+    private var membersByGroup: [String: Set<String>] = [:]
+    private var groupsByUser: [String: Set<String>] = [:]
+    private var workspaces: [Int64: WorkspaceRecord] = [:]
+    private var workspaceByName: [String: Int64] = [:]
+    private var highestWorkspaceID: Int64 = 0
+    private var userEntries: [Int64: [String: ShareEntry]] = [:]
+    private var groupEntries: [Int64: [String: ShareEntry]] = [:]
+    private var workspacesByUserEntry: [String: Set<Int64>] = [:]
+    private var workspacesByGroupEntry: [String: Set<Int64>] = [:]
+    private var accessByWorkspace: [Int64: [String: AccessRow]] = [:]
+    private var accessByUser: [String: Set<Int64>] = [:]
+    private var tokenRecords: [String: TokenRecord] = [:]
+
+    /// Every access-row change in order: what a store keeping access history would record.
+    public private(set) var accessChanges: [AccessChange] = []
+
+    /// An empty ledger.
+    public init() {}
+
+    /// A copy of all projected state, for comparing two ledgers.
+    public func snapshot() -> LedgerSnapshot {
+        LedgerSnapshot(
+            users: users, groups: groups, members: membersByGroup.filter { !$0.value.isEmpty },
+            workspaces: workspaces,
+            acls: Dictionary(
+                uniqueKeysWithValues: workspaces.keys.map { id in (id, aclOf(id)) }.filter { !$0.1.isEmpty }),
+            access: accessByWorkspace.filter { !$0.value.isEmpty }, tokens: tokenRecords)
+    }
+
+    /// All workspaces, deleted ones included, by id (for `list` in tests and tools).
+    public func allWorkspaces() -> [WorkspaceRecord] { workspaces.values.sorted { $0.id < $1.id } }
+
+    /// All users, deleted ones included, sorted by key.
+    public func allUsers() -> [UserRecord] { users.values.sorted { $0.key < $1.key } }
+
+    /// All stored groups, deleted ones included, sorted by key.
+    public func allGroups() -> [GroupRecord] { groups.values.sorted { $0.key < $1.key } }
+
+    private func aclOf(_ id: Int64) -> WorkspaceACL {
+        WorkspaceACL(
+            users: Array(userEntries[id, default: [:]].values), groups: Array(groupEntries[id, default: [:]].values))
+    }
+
+    private static func nameIndexKey(_ ownerKey: String, _ nameKey: String) -> String { ownerKey + "/" + nameKey }
+    private static func tokenIndexKey(_ userKey: String, _ nameKey: String) -> String { userKey + "/" + nameKey }
+
+    // MARK: LedgerReader
+
+    public func user(key: String) -> UserRecord? { users[key] }
+    public func userCount() -> Int { users.count }
+    public func activeUserKeys() -> [String] { users.values.filter(\.isActive).map(\.key).sorted() }
+    public func activeUserCount() -> Int { users.values.count { $0.isActive } }
+
+    public func group(key: String) -> GroupRecord? { groups[key] }
+    public func memberKeys(ofGroup groupKey: String) -> [String] { membersByGroup[groupKey, default: []].sorted() }
+    public func activeMemberCount(ofGroup groupKey: String) -> Int {
+        membersByGroup[groupKey, default: []].count { users[$0]?.isActive == true }
+    }
+    public func groupKeys(ofUser userKey: String) -> [String] { groupsByUser[userKey, default: []].sorted() }
+
+    public func workspace(id: Int64) -> WorkspaceRecord? { workspaces[id] }
+    public func workspace(ownerKey: String, nameKey: String) -> WorkspaceRecord? {
+        workspaceByName[InMemoryLedger.nameIndexKey(ownerKey, nameKey)].flatMap { workspaces[$0] }
+    }
+    public func workspaceCount(ownerKey: String) -> Int {
+        workspaces.values.count { $0.ownerKey == ownerKey && $0.status != .deleted }
+    }
+    public func nextWorkspaceID() -> Int64 { highestWorkspaceID + 1 }
+
+    public func acl(workspaceID: Int64) -> WorkspaceACL { aclOf(workspaceID) }
+    public func workspaceIDs(sharedWithUser userKey: String) -> [Int64] {
+        workspacesByUserEntry[userKey, default: []].sorted()
+    }
+    public func workspaceIDs(sharedWithGroup groupKey: String) -> [Int64] {
+        workspacesByGroupEntry[groupKey, default: []].sorted()
+    }
+    public func workspaceIDs(sharedWithGroupsOfUser userKey: String) -> [Int64] {
+        var ids: Set<Int64> = []
+        for groupKey in groupsByUser[userKey, default: []] {
+            ids.formUnion(workspacesByGroupEntry[groupKey, default: []])
+        }
+        return ids.sorted()
+    }
+
+    public func accessRow(workspaceID: Int64, userKey: String) -> AccessRow? {
+        accessByWorkspace[workspaceID]?[userKey]
+    }
+    public func accessRows(workspaceID: Int64) -> [AccessRow] {
+        accessByWorkspace[workspaceID, default: [:]].values.sorted { $0.userKey < $1.userKey }
+    }
+    public func accessRows(userKey: String) -> [AccessRow] {
+        accessByUser[userKey, default: []].sorted().compactMap { accessByWorkspace[$0]?[userKey] }
+    }
+
+    public func token(userKey: String, nameKey: String) -> TokenRecord? {
+        tokenRecords[InMemoryLedger.tokenIndexKey(userKey, nameKey)]
+    }
+    public func tokens(userKey: String) -> [TokenRecord] {
+        tokenRecords.values.filter { $0.userKey == userKey }.sorted { $0.nameKey < $1.nameKey }
+    }
+
+    // MARK: LedgerWriter
+
+    public func upsertUser(_ user: UserRecord) { users[user.key] = user }
+
+    public func upsertGroup(_ group: GroupRecord) { groups[group.key] = group }
+
+    public func addMember(groupKey: String, userKey: String) {
+        membersByGroup[groupKey, default: []].insert(userKey)
+        groupsByUser[userKey, default: []].insert(groupKey)
+    }
+
+    public func removeMember(groupKey: String, userKey: String) {
+        membersByGroup[groupKey]?.remove(userKey)
+        groupsByUser[userKey]?.remove(groupKey)
+        if membersByGroup[groupKey]?.isEmpty == true { membersByGroup[groupKey] = nil }
+        if groupsByUser[userKey]?.isEmpty == true { groupsByUser[userKey] = nil }
+    }
+
+    public func upsertWorkspace(_ workspace: WorkspaceRecord) {
+        if let old = workspaces[workspace.id] {
+            let oldKey = InMemoryLedger.nameIndexKey(old.ownerKey, old.nameKey)
+            if workspaceByName[oldKey] == old.id { workspaceByName[oldKey] = nil }
+        }
+        workspaces[workspace.id] = workspace
+        highestWorkspaceID = max(highestWorkspaceID, workspace.id)
+        if workspace.status != .deleted {
+            workspaceByName[InMemoryLedger.nameIndexKey(workspace.ownerKey, workspace.nameKey)] = workspace.id
+        }
+    }
+
+    public func setUserEntry(workspaceID: Int64, entry: ShareEntry) {
+        userEntries[workspaceID, default: [:]][entry.key] = entry
+        workspacesByUserEntry[entry.key, default: []].insert(workspaceID)
+    }
+
+    public func removeUserEntry(workspaceID: Int64, userKey: String) {
+        userEntries[workspaceID]?[userKey] = nil
+        if userEntries[workspaceID]?.isEmpty == true { userEntries[workspaceID] = nil }
+        workspacesByUserEntry[userKey]?.remove(workspaceID)
+        if workspacesByUserEntry[userKey]?.isEmpty == true { workspacesByUserEntry[userKey] = nil }
+    }
+
+    public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) {
+        groupEntries[workspaceID, default: [:]][entry.key] = entry
+        workspacesByGroupEntry[entry.key, default: []].insert(workspaceID)
+    }
+
+    public func removeGroupEntry(workspaceID: Int64, groupKey: String) {
+        groupEntries[workspaceID]?[groupKey] = nil
+        if groupEntries[workspaceID]?.isEmpty == true { groupEntries[workspaceID] = nil }
+        workspacesByGroupEntry[groupKey]?.remove(workspaceID)
+        if workspacesByGroupEntry[groupKey]?.isEmpty == true { workspacesByGroupEntry[groupKey] = nil }
+    }
+
+    public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) {
+        accessByWorkspace[row.workspaceID, default: [:]][row.userKey] = row
+        accessByUser[row.userKey, default: []].insert(row.workspaceID)
+        accessChanges.append(
+            AccessChange(
+                position: position, occurredAt: occurredAt, workspaceID: row.workspaceID, userKey: row.userKey,
+                row: row))
+    }
+
+    public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) {
+        accessByWorkspace[workspaceID]?[userKey] = nil
+        if accessByWorkspace[workspaceID]?.isEmpty == true { accessByWorkspace[workspaceID] = nil }
+        accessByUser[userKey]?.remove(workspaceID)
+        if accessByUser[userKey]?.isEmpty == true { accessByUser[userKey] = nil }
+        accessChanges.append(
+            AccessChange(
+                position: position, occurredAt: occurredAt, workspaceID: workspaceID, userKey: userKey, row: nil))
+    }
+
+    public func upsertToken(_ token: TokenRecord) {
+        tokenRecords[InMemoryLedger.tokenIndexKey(token.userKey, token.nameKey)] = token
+    }
+}

@@ -1,0 +1,23 @@
+/// The `type` of every event in the log (SPEC §4).
+public enum LedgerEventType: String, Sendable, Hashable, CaseIterable {
+    case userCreated = "user_created"
+    case userRoleChanged = "user_role_changed"
+    case userSuspended = "user_suspended"
+    case userActivated = "user_activated"
+    case userDeleted = "user_deleted"
+    case tokenCreated = "token_created"
+    case tokenRevoked = "token_revoked"
+    case groupCreated = "group_created"
+    case groupDeleted = "group_deleted"
+    case groupMembersAdded = "group_members_added"
+    case groupMembersRemoved = "group_members_removed"
+    case groupSynced = "group_synced"
+    case workspaceCreated = "workspace_created"
+    case workspaceStarted = "workspace_started"
+    case workspaceStopped = "workspace_stopped"
+    case workspaceRestarted = "workspace_restarted"
+    case workspaceRenamed = "workspace_renamed"
+    case workspaceDeleted = "workspace_deleted"
+    case workspaceShared = "workspace_shared"
+    case workspaceUnshared = "workspace_unshared"
+}

@@ -1,0 +1,65 @@
+import Foundation
+import LedgerStore
+import PostgresClient
+import Testing
+import TestSupport
+
+@Suite("Migrations")
+struct MigrationTests {
+    @Test func embeddedMigrationsMatchTheSQLFiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.path + "/sql")
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.map { String($0.dropLast(4)) } == Migration.all.map(\.name), "run tools/gen-migrations")
+        for (file, migration) in zip(files, Migration.all) {
+            let text = try String(contentsOfFile: root.path + "/sql/" + file, encoding: .utf8)
+            let normalised = text.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { line in String(line.reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()) }
+                .joined(separator: "\n").trimmingCharacters(in: .newlines)
+            #expect(normalised == migration.sql, "\(file) differs from its embedded copy: run tools/gen-migrations")
+        }
+    }
+
+    @Test func migratingTwiceAndConcurrentlyIsHarmless() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let conninfo = db.conninfo
+        let errors = onThreads(4) { _ in
+            let connection = try Connection(conninfo)
+            try Migrator.migrate(connection)
+        }
+        #expect(errors.isEmpty, "\(errors)")
+        let connection = try db.connect()
+        let again = try Migrator.migrate(connection)
+        #expect(again.applied.isEmpty)
+        #expect(try connection.query("SELECT count(*) FROM ledger_migrations").first?.int64(0)
+            == Int64(Migration.all.count))
+        #expect(try Migrator.currentVersion(connection) == Migration.all.map(\.version).max())
+    }
+
+    @Test func anEditedMigrationIsRefused() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let connection = try db.connect()
+        var edited = Migration.all
+        edited[0] = Migration(version: edited[0].version, name: edited[0].name, sql: edited[0].sql + "\n-- edited")
+        let error = #expect(throws: LedgerError.self) { try Migrator.migrate(connection, migrations: edited) }
+        #expect(error?.description.contains("changed after it was applied") == true)
+    }
+
+    @Test func commandsRefuseAnUnmigratedDatabase() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        let error = #expect(throws: LedgerError.self) { try LedgerDatabase.prepare(connection) }
+        #expect(error?.description.contains("accessledger db migrate") == true)
+    }
+
+    @Test func ordinaryCommandsRunAsTheAppendOnlyRole() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let connection = try db.connectAsApp()
+        #expect(try connection.query("SELECT current_user").first?[0] == "accessledger_app")
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import LedgerStore
+import PostgresClient
+import Testing
+import TestSupport
+
+@Suite("libpq client against a real server")
+struct PostgresClientTests {
+    @Test func parametersAreNeverSplicedIntoSQL() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        let hostile = "'); DROP TABLE x; --"
+        let row = try connection.query("SELECT $1::text, $2::bigint, $3::bool, $4::text IS NULL", [
+            hostile, Int64.max, true, String?.none,
+        ]).first
+        #expect(row?[0] == hostile)
+        #expect(try row?.int64(1) == Int64.max)
+        #expect(try row?.bool(2) == true)
+        #expect(try row?.bool(3) == true)
+        let array = try connection.query("SELECT ($1::text[])[2], cardinality($1::text[])", [["a", "b\"\\,{}", "c"]])
+        #expect(array.first?[0] == "b\"\\,{}")
+        #expect(try array.first?.int64(1) == 3)
+    }
+
+    @Test func serverErrorsCarrySQLStateDetailAndConstraint() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE t (id int CONSTRAINT t_pkey PRIMARY KEY)")
+        try connection.query("INSERT INTO t VALUES (1)")
+        let error = #expect(throws: PostgresError.self) { try connection.query("INSERT INTO t VALUES (1)") }
+        #expect(error?.kind == .server)
+        #expect(error?.sqlState == "23505")
+        #expect(error?.constraint == "t_pkey")
+        #expect(error?.detail?.contains("(id)=(1)") == true)
+        #expect(error?.description.contains("SQLSTATE 23505") == true)
+        // The connection is still usable.
+        #expect(try connection.query("SELECT count(*) FROM t").first?.int64(0) == 1)
+    }
+
+    @Test func aDroppedConnectionGivesAClearErrorNotAHang() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let victim = try db.connect()
+        let killer = try db.connect()
+        try killer.query("SELECT pg_terminate_backend($1)", [victim.backendPID])
+        let start = Date()
+        let error = #expect(throws: PostgresError.self) { try victim.query("SELECT 1") }
+        #expect(error?.kind == .connection)
+        #expect(error?.message.isEmpty == false)
+        #expect(error?.message.contains("\n") == false)
+        let again = #expect(throws: PostgresError.self) { try victim.query("SELECT 1") }
+        #expect(again?.kind == .connection)
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    @Test func badConninfoAndMissingServerFailFast() throws {
+        let start = Date()
+        let missing = #expect(throws: PostgresError.self) {
+            try Connection("host=/nonexistent-accessledger dbname=x connect_timeout=2")
+        }
+        #expect(missing?.kind == .connection)
+        #expect(missing?.message.contains("nonexistent-accessledger") == true)
+        let garbage = #expect(throws: PostgresError.self) { try Connection("this is = = not a conninfo") }
+        #expect(garbage?.kind == .connection)
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    @Test func transactionsRollBackAndRetrySerializationFailures() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE t (n int)")
+        var attempts = 0
+        try connection.transaction { tx in
+            attempts += 1
+            try tx.query("INSERT INTO t VALUES ($1)", [attempts])
+            if attempts == 1 {
+                try tx.query("DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = 'serialization_failure'; END $$")
+            }
+        }
+        #expect(attempts == 2)
+        #expect(try connection.query("SELECT array_agg(n)::text FROM t").first?[0] == "{2}")
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try connection.transaction { tx in
+                try tx.query("INSERT INTO t VALUES (99)")
+                throw Boom()
+            }
+        }
+        #expect(try connection.query("SELECT count(*) FROM t").first?.int64(0) == 1)
+        #expect(!connection.inTransaction)
+    }
+
+    @Test func pipelineRunsStatementsInOrderAndStopsAtTheFirstFailure() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE t (n int PRIMARY KEY)")
+        let results = try connection.pipeline((1...50).map { Statement("INSERT INTO t VALUES ($1) RETURNING n", [$0]) })
+        #expect(results.count == 50)
+        #expect(results.last?.first?[0] == "50")
+        let error = #expect(throws: PostgresError.self) {
+            try connection.transaction { tx in
+                _ = try tx.pipeline([
+                    Statement("INSERT INTO t VALUES (100)"), Statement("INSERT INTO t VALUES (1)"),
+                    Statement("INSERT INTO t VALUES (101)"),
+                ])
+            }
+        }
+        #expect(error?.sqlState == "23505")
+        #expect(try connection.query("SELECT count(*) FROM t").first?.int64(0) == 50)
+        #expect(try connection.query("SELECT 1").first?[0] == "1", "usable after a failed pipeline")
+    }
+
+    @Test func copyLoadsAwkwardValuesExactly() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE t (id int, value text)")
+        let awkward = ["tab\there", "new\nline", "back\\slash", "\\N", "", "é ✓", "cr\rx"]
+        var rows: [[String?]] = awkward.enumerated().map { [String($0.offset), $0.element] }
+        rows.append(["99", nil])
+        rows += (100..<5100).map { [String($0), "row \($0)"] }
+        let loaded = try connection.copyIn("COPY t (id, value) FROM STDIN", rows: rows)
+        #expect(loaded == rows.count)
+        let back = try connection.query("SELECT value FROM t WHERE id < 100 ORDER BY id").rows.map { $0[0] }
+        #expect(back == awkward.map(Optional.some) + [nil])
+    }
+
+    @Test func streamingReadsEveryRowAndCanStopEarly() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        var sum: Int64 = 0
+        try connection.stream("SELECT g FROM generate_series(1, $1::int) g", [10_000]) { row in
+            sum += try row.int64(0)
+        }
+        #expect(sum == 50_005_000)
+        struct Enough: Error {}
+        var seen = 0
+        #expect(throws: Enough.self) {
+            try connection.stream("SELECT g FROM generate_series(1, 1000000) g") { _ in
+                seen += 1
+                if seen == 10 { throw Enough() }
+            }
+        }
+        #expect(seen == 10)
+        #expect(try connection.query("SELECT 2").first?[0] == "2", "usable after stopping a stream")
+    }
+
+    @Test func listenReceivesNotifications() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let listener = try db.connect()
+        let sender = try db.connect()
+        try listener.listen("ledger appended")
+        #expect(try listener.notifications(timeoutMilliseconds: 50).isEmpty)
+        try sender.notify("ledger appended", payload: "42")
+        var received: [PostgresClient.Notification] = []
+        for _ in 0..<50 where received.isEmpty {
+            received = try listener.notifications(timeoutMilliseconds: 100)
+        }
+        #expect(received.map(\.payload) == ["42"])
+        #expect(received.first?.channel == "ledger appended")
+        #expect(received.first?.senderPID == sender.backendPID)
+    }
+}
