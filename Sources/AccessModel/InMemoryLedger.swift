@@ -51,7 +51,8 @@ public final class InMemoryLedger: LedgerWriter {
     }
 
     private static func nameIndexKey(_ ownerKey: String, _ nameKey: String) -> String { ownerKey + "/" + nameKey }
-    private static func tokenIndexKey(_ userKey: String, _ nameKey: String) -> String { userKey + "/" + nameKey }
+    /// The key of a token in ``LedgerSnapshot/tokens``: `USERKEY/NAMEKEY`.
+    public static func tokenIndexKey(_ userKey: String, _ nameKey: String) -> String { userKey + "/" + nameKey }
 
     // MARK: LedgerReader
 

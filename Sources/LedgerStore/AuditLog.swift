@@ -11,6 +11,14 @@ public struct AuditFilter: Sendable, Equatable {
     public var until: Timestamp?
     /// Only events on these streams (resolved from `--workspace` / `--user` by the caller).
     public var streams: [String]?
+    /// Only events about this user: their own stream, their tokens, and shares, unshares and
+    /// membership changes naming them (resolved by ``Ledger/auditFilter(_:workspace:user:)``).
+    public var subjectUser: (key: String, username: String)?
+
+    public static func == (lhs: AuditFilter, rhs: AuditFilter) -> Bool {
+        lhs.actor == rhs.actor && lhs.type == rhs.type && lhs.since == rhs.since && lhs.until == rhs.until
+            && lhs.streams == rhs.streams && lhs.subjectUser?.key == rhs.subjectUser?.key
+    }
 
     public init() {}
 }
@@ -34,6 +42,20 @@ public struct AuditLog {
         if let since = filter.since { add({ "occurred_at >= $\($0)::timestamptz" }, since.canonical) }
         if let until = filter.until { add({ "occurred_at <= $\($0)::timestamptz" }, until.canonical) }
         if let streams = filter.streams { add({ "stream = ANY($\($0)::text[])" }, streams) }
+        if let user = filter.subjectUser {
+            let name = JSONValue.string(user.username)
+            let asEntry: JSONValue = ["users": [["username": name]]]
+            let asName: JSONValue = ["users": [name]]
+            let asMember: JSONValue = ["usernames": [name]]
+            parameters += [
+                "user:" + user.key, "token:" + user.key + "/", PostgresText(asEntry.canonicalString),
+                PostgresText(asName.canonicalString), PostgresText(asMember.canonicalString),
+            ] as [any PostgresBindable]
+            let n = parameters.count
+            conditions.append(
+                "(stream = $\(n - 4) OR starts_with(stream, $\(n - 3)) OR data @> $\(n - 2)::jsonb "
+                    + "OR data @> $\(n - 1)::jsonb OR data @> $\(n)::jsonb)")
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         try connection.stream(
             "SELECT \(EventStore.columns) FROM ledger_events \(whereClause) ORDER BY position", parameters

@@ -1,0 +1,264 @@
+import AccessModel
+import PostgresClient
+
+/// The point of the log an answer reflects (`as_of` in SPEC §5 JSON).
+public struct AsOf: Sendable, Equatable {
+    /// Position of the last event included (0 for an empty log).
+    public var position: Int64
+    /// Its `occurred_at` (`nil` for an empty log).
+    public var time: Timestamp?
+
+    public init(position: Int64, time: Timestamp?) {
+        self.position = position
+        self.time = time
+    }
+}
+
+/// One row of `accessledger list`.
+public struct WorkspaceListing: Sendable, Equatable {
+    public var workspace: WorkspaceRecord
+    /// The ACL is not empty.
+    public var shared: Bool
+}
+
+/// One row of `groups list`.
+public struct GroupListing: Sendable, Equatable {
+    public var group: GroupRecord
+    /// Active members (for `Everyone`: every active user).
+    public var memberCount: Int
+    /// Usernames of the members as stored (empty for `Everyone`, whose members are implicit).
+    public var members: [String]
+}
+
+/// What a mutating command did.
+public struct CommandOutcome: Sendable, Equatable {
+    /// The events appended (empty for a no-op).
+    public var events: [RecordedEvent]
+    public var isNoOp: Bool { events.isEmpty }
+}
+
+/// The ledger over one database connection: commands (decide → append → project, one
+/// transaction) and the read side the CLI prints.
+public struct Ledger {
+    public let connection: Connection
+
+    public init(connection: Connection) { self.connection = connection }
+
+    // MARK: Commands
+
+    /// Runs one command as `actor`: under the append lock, ``Rules/decide(_:actor:reader:)``
+    /// reads the projections and decides the events; they are appended with hashes and applied
+    /// by ``Projection`` to the same tables, all in one transaction. A refused command appends
+    /// nothing.
+    /// - Throws: ``LedgerError`` with the exit code of SPEC §5.
+    @discardableResult
+    public func execute(
+        _ command: Command, actor: String?, reason: String? = nil, occurredAt: Timestamp? = nil
+    ) throws -> CommandOutcome {
+        try Ledger.mapErrors {
+            try connection.transaction { tx in
+                let store = EventStore(connection: tx)
+                var context = try store.lockForAppend()
+                let projections = PostgresLedger(connection: tx)
+                let decision = try Rules.decide(command, actor: actor, reader: projections)
+                guard !decision.isNoOp else { return CommandOutcome(events: []) }
+                let recorded = try store.append(
+                    decision.newEvents,
+                    metadata: EventMetadata(actor: decision.actor, reason: reason, occurredAt: occurredAt),
+                    context: &context)
+                for (event, record) in zip(decision.events, recorded) {
+                    try Projection.apply(event, position: record.position, occurredAt: record.occurredAt, to: projections)
+                }
+                try tx.query("UPDATE projection_state SET position = $1", [context.position])
+                return CommandOutcome(events: recorded)
+            }
+        }
+    }
+
+    /// Translates domain and database errors into ``LedgerError``.
+    static func mapErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let refusal as Refusal {
+            switch refusal.kind {
+            case .invalidInput: throw LedgerError.invalidInput(refusal.message)
+            case .notPermitted: throw LedgerError.notPermitted(refusal.message)
+            }
+        } catch let error as PostgresError {
+            throw LedgerError(error)
+        } catch let error as ProjectionError {
+            throw LedgerError.internal("projection failed: \(error)")
+        }
+    }
+
+    // MARK: Reads
+
+    /// Runs `body` in one read-only snapshot, so that every query sees the same point of the log.
+    public func snapshot<T>(_ body: (PostgresLedger, AsOf) throws -> T) throws -> T {
+        try Ledger.mapErrors {
+            try connection.transaction(isolation: "REPEATABLE READ") { tx in
+                let head = try tx.query(
+                    """
+                    SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint
+                    FROM ledger_events ORDER BY position DESC LIMIT 1
+                    """
+                ).first
+                let asOf = AsOf(
+                    position: try head?.int64(0) ?? 0, time: try head.map { Timestamp(microseconds: try $0.int64(1)) })
+                return try body(PostgresLedger(connection: tx), asOf)
+            }
+        }
+    }
+
+    /// The workspace that holds `reference` (`OWNER/NAME`) now.
+    /// - Throws: ``LedgerError/invalidInput(_:)`` for a malformed or unknown reference.
+    public static func resolve(_ reference: String, in ledger: PostgresLedger) throws -> WorkspaceRecord {
+        try mapErrors {
+            let parsed = try WorkspaceReference(parsing: reference)
+            return try parsed.resolve(in: ledger)
+        }
+    }
+
+    /// `sharing status OWNER/NAME`.
+    public func sharingStatus(_ reference: String) throws -> (SharingStatus, AsOf) {
+        try snapshot { ledger, asOf in
+            let workspace = try Ledger.resolve(reference, in: ledger)
+            return (try SharingStatus(of: workspace, reader: ledger), asOf)
+        }
+    }
+
+    /// `list [--search QUERY]`: live workspaces matching the query, sorted by `owner/name`.
+    public func listWorkspaces(search: String?) throws -> ([WorkspaceListing], AsOf) {
+        try snapshot { ledger, asOf in
+            let query = try Ledger.mapErrors { try SearchQuery.parse(search ?? "", checkingNamesIn: ledger) }
+            let (whereClause, parameters) = WorkspaceSearchSQL.whereClause(for: query)
+            let rows = try connection.query(
+                """
+                SELECT w.id, w.owner, w.name, w.template, w.status,
+                       EXISTS (SELECT 1 FROM workspace_user_acl a WHERE a.workspace_id = w.id)
+                       OR EXISTS (SELECT 1 FROM workspace_group_acl g WHERE g.workspace_id = w.id)
+                FROM workspaces w
+                WHERE \(whereClause)
+                ORDER BY w.owner_key || '/' || w.name_key COLLATE "C"
+                """, parameters)
+            let listings = try rows.rows.map { row in
+                WorkspaceListing(workspace: try PostgresLedger.workspace(row), shared: try row.bool(5))
+            }
+            return (listings, asOf)
+        }
+    }
+
+    /// `users list`: every user, deleted ones included, sorted by username.
+    public func users() throws -> [UserRecord] {
+        try Ledger.mapErrors {
+            try connection.query("SELECT \(PostgresLedger.userColumns) FROM users ORDER BY key").rows.map(
+                PostgresLedger.user)
+        }
+    }
+
+    /// `groups list`: `Everyone` and every group not deleted, sorted by name.
+    public func groups() throws -> [GroupListing] {
+        try snapshot { ledger, _ in
+            var listings = [GroupListing(group: .everyone, memberCount: try ledger.activeUserCount(), members: [])]
+            let rows = try connection.query(
+                """
+                SELECT g.name, g.source,
+                       count(u.key) FILTER (WHERE u.status = 'active'),
+                       coalesce(array_agg(u.username ORDER BY u.key) FILTER (WHERE u.key IS NOT NULL), '{}')
+                FROM groups g
+                LEFT JOIN group_members m ON m.group_key = g.key
+                LEFT JOIN users u ON u.key = m.user_key
+                WHERE NOT g.is_deleted
+                GROUP BY g.key, g.name, g.source
+                ORDER BY g.key
+                """)
+            for row in rows.rows {
+                listings.append(
+                    GroupListing(
+                        group: GroupRecord(
+                            name: try row.string(0), source: try PostgresLedger.enumValue(row, 1, as: GroupSource.self)),
+                        memberCount: Int(try row.int64(2)), members: PostgresLedger.textArray(try row.string(3))))
+            }
+            return listings.sorted { Name.key($0.group.name) < Name.key($1.group.name) }
+        }
+    }
+
+    /// `tokens list [--user U]`: tokens (never their secrets), sorted by user then name.
+    public func tokens(user: String?) throws -> [TokenRecord] {
+        try Ledger.mapErrors {
+            if let user {
+                let name = try Name(user, kind: .user)
+                guard try PostgresLedger(connection: connection).user(key: name.key) != nil else {
+                    throw LedgerError.invalidInput("unknown user \"\(user)\"")
+                }
+                return try PostgresLedger(connection: connection).tokens(userKey: name.key)
+            }
+            return try connection.query(
+                "SELECT \(PostgresLedger.tokenColumns) FROM tokens ORDER BY user_key, name_key"
+            ).rows.map(PostgresLedger.token)
+        }
+    }
+
+    /// Narrows an audit filter to a workspace (the one holding the name now) and/or a user
+    /// (events on their stream, their tokens, and shares, unshares and memberships naming them).
+    public func auditFilter(_ base: AuditFilter, workspace: String?, user: String?) throws -> AuditFilter {
+        var filter = base
+        let ledger = PostgresLedger(connection: connection)
+        if let workspace {
+            let record = try Ledger.resolve(workspace, in: ledger)
+            filter.streams = ["workspace:\(record.id)"]
+        }
+        if let user {
+            let record = try Ledger.mapErrors { () throws -> UserRecord in
+                let name = try Name(user, kind: .user)
+                guard let record = try ledger.user(key: name.key) else {
+                    throw LedgerError.invalidInput("unknown user \"\(user)\"")
+                }
+                return record
+            }
+            filter.subjectUser = (key: record.key, username: record.username)
+        }
+        return filter
+    }
+}
+
+/// Translates a parsed ``SearchQuery`` into a parameterised WHERE clause over `workspaces w`.
+/// Each filter is an indexed lookup; values are always parameters.
+enum WorkspaceSearchSQL {
+    static func whereClause(for query: SearchQuery) -> (String, [any PostgresBindable]) {
+        var conditions = ["w.status <> 'deleted'"]
+        var parameters: [any PostgresBindable] = []
+        func add(_ value: any PostgresBindable, _ condition: (String) -> String) {
+            parameters.append(value)
+            conditions.append(condition("$\(parameters.count)"))
+        }
+        if let owner = query.owner { add(Name.key(owner)) { "w.owner_key = \($0)" } }
+        switch query.name {
+        case .contains(let fragment)?: add(fragment) { "strpos(w.name_key, \($0)) > 0" }
+        case .equals(let name)?: add(name) { "w.name_key = \($0)" }
+        case nil: break
+        }
+        if let status = query.status { add(status.rawValue) { "w.status = \($0)" } }
+        if let shared = query.shared {
+            let exists = """
+                (EXISTS (SELECT 1 FROM workspace_user_acl a WHERE a.workspace_id = w.id)
+                 OR EXISTS (SELECT 1 FROM workspace_group_acl g WHERE g.workspace_id = w.id))
+                """
+            conditions.append(shared ? exists : "NOT " + exists)
+        }
+        if let user = query.sharedWithUser {
+            add(Name.key(user)) { "w.id IN (SELECT workspace_id FROM workspace_user_acl WHERE user_key = \($0))" }
+        }
+        if let group = query.sharedWithGroup {
+            add(Name.key(group)) { "w.id IN (SELECT workspace_id FROM workspace_group_acl WHERE group_key = \($0))" }
+        }
+        if let user = query.hasAccess {
+            add(Name.key(user)) {
+                "w.id IN (SELECT workspace_id FROM access WHERE user_key = \($0) AND role IS NOT NULL)"
+            }
+        }
+        if let pending = query.pendingRevocation {
+            let exists = "EXISTS (SELECT 1 FROM access p WHERE p.workspace_id = w.id AND p.state = 'pending_revocation')"
+            conditions.append(pending ? exists : "NOT " + exists)
+        }
+        return (conditions.joined(separator: " AND "), parameters)
+    }
+}
