@@ -70,26 +70,6 @@ CREATE TABLE access (
 CREATE INDEX access_user_idx ON access (user_key, workspace_id) WHERE role IS NOT NULL;
 CREATE INDEX access_pending_idx ON access (workspace_id) WHERE state = 'pending_revocation';
 
--- The history of access rows: one interval per constant (role, live_role, state, via), from the
--- event that began it to the event that ended it (NULL while current). Answers --at and audit
--- history without replaying the log.
-CREATE TABLE access_history (
-    workspace_id  bigint      NOT NULL,
-    user_key      text        NOT NULL,
-    username      text        NOT NULL,
-    role          text,
-    live_role     text,
-    via           text[]      NOT NULL,
-    state         text        NOT NULL,
-    from_position bigint      NOT NULL,
-    from_time     timestamptz NOT NULL,
-    to_position   bigint,
-    to_time       timestamptz,
-    PRIMARY KEY (workspace_id, user_key, from_position)
-);
-CREATE INDEX access_history_open_idx ON access_history (workspace_id, user_key) WHERE to_position IS NULL;
-CREATE INDEX access_history_user_idx ON access_history (user_key, from_position);
-
 CREATE TABLE tokens (
     user_key         text        NOT NULL,
     name_key         text        NOT NULL,
@@ -117,7 +97,7 @@ DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'accessledger_app') THEN
         GRANT SELECT, INSERT, UPDATE, DELETE ON users, groups, group_members, workspaces, workspace_user_acl,
-            workspace_group_acl, access, access_history, tokens, projection_state TO accessledger_app;
+            workspace_group_acl, access, tokens, projection_state TO accessledger_app;
     END IF;
 END
 $$;

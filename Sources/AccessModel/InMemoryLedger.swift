@@ -23,8 +23,12 @@ public final class InMemoryLedger: LedgerWriter {
     /// Every access-row change in order: what a store keeping access history would record.
     public private(set) var accessChanges: [AccessChange] = []
 
+    /// Whether ``accessChanges`` is kept (it grows with the log; replay turns it off).
+    public let recordsAccessChanges: Bool
+
     /// An empty ledger.
-    public init() {}
+    /// - Parameter recordingAccessChanges: keep every access-row change in ``accessChanges``.
+    public init(recordingAccessChanges: Bool = true) { recordsAccessChanges = recordingAccessChanges }
 
     /// A copy of all projected state, for comparing two ledgers.
     public func snapshot() -> LedgerSnapshot {
@@ -166,10 +170,12 @@ public final class InMemoryLedger: LedgerWriter {
     public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) {
         accessByWorkspace[row.workspaceID, default: [:]][row.userKey] = row
         accessByUser[row.userKey, default: []].insert(row.workspaceID)
-        accessChanges.append(
-            AccessChange(
-                position: position, occurredAt: occurredAt, workspaceID: row.workspaceID, userKey: row.userKey,
-                row: row))
+        if recordsAccessChanges {
+            accessChanges.append(
+                AccessChange(
+                    position: position, occurredAt: occurredAt, workspaceID: row.workspaceID, userKey: row.userKey,
+                    row: row))
+        }
     }
 
     public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) {
@@ -177,9 +183,11 @@ public final class InMemoryLedger: LedgerWriter {
         if accessByWorkspace[workspaceID]?.isEmpty == true { accessByWorkspace[workspaceID] = nil }
         accessByUser[userKey]?.remove(workspaceID)
         if accessByUser[userKey]?.isEmpty == true { accessByUser[userKey] = nil }
-        accessChanges.append(
-            AccessChange(
-                position: position, occurredAt: occurredAt, workspaceID: workspaceID, userKey: userKey, row: nil))
+        if recordsAccessChanges {
+            accessChanges.append(
+                AccessChange(
+                    position: position, occurredAt: occurredAt, workspaceID: workspaceID, userKey: userKey, row: nil))
+        }
     }
 
     public func upsertToken(_ token: TokenRecord) {

@@ -59,16 +59,19 @@ public struct Ledger {
             try connection.transaction { tx in
                 let store = EventStore(connection: tx)
                 var context = try store.lockForAppend()
-                let projections = PostgresLedger(connection: tx)
-                let decision = try Rules.decide(command, actor: actor, reader: projections)
+                let history = SQLHistorySink(connection: tx)
+                let projections = HistoryTrackingLedger(base: PostgresLedger(connection: tx), sink: history)
+                let decision = try Rules.decide(command, actor: actor, reader: projections.base)
                 guard !decision.isNoOp else { return CommandOutcome(events: []) }
                 let recorded = try store.append(
                     decision.newEvents,
                     metadata: EventMetadata(actor: decision.actor, reason: reason, occurredAt: occurredAt),
                     context: &context)
                 for (event, record) in zip(decision.events, recorded) {
+                    projections.begin(position: record.position, occurredAt: record.occurredAt)
                     try Projection.apply(event, position: record.position, occurredAt: record.occurredAt, to: projections)
                 }
+                try history.flush()
                 try tx.query("UPDATE projection_state SET position = $1", [context.position])
                 return CommandOutcome(events: recorded)
             }

@@ -3,7 +3,8 @@ import PostgresClient
 
 /// The projection tables of `sql/0002_projections.sql` behind AccessModel's ``LedgerWriter``:
 /// the live path runs the same ``Rules`` and ``Projection`` code against this as replay runs
-/// against ``InMemoryLedger``. Every method is one indexed, parameterised statement.
+/// against ``InMemoryLedger``. Every method is one indexed, parameterised statement. The
+/// temporal tables are written by ``HistoryTrackingLedger`` around it.
 public struct PostgresLedger: LedgerWriter {
     public let connection: Connection
 
@@ -264,48 +265,22 @@ public struct PostgresLedger: LedgerWriter {
             "DELETE FROM workspace_group_acl WHERE workspace_id = $1 AND group_key = $2", [workspaceID, groupKey])
     }
 
-    /// Replaces the current row and closes/opens its interval in `access_history`, in one round trip.
     public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) throws {
-        let via = row.via
-        _ = try connection.pipeline([
-            Statement(
-                """
-                INSERT INTO access (workspace_id, user_key, username, role, live_role, via, state)
-                VALUES ($1, $2, $3, $4, $5, $6::text[], $7)
-                ON CONFLICT (workspace_id, user_key) DO UPDATE
-                SET username = $3, role = $4, live_role = $5, via = $6::text[], state = $7
-                """,
-                [
-                    row.workspaceID, row.userKey, row.username, row.role?.rawValue, row.liveRole?.rawValue, via,
-                    row.state.rawValue,
-                ]),
-            closeInterval(workspaceID: row.workspaceID, userKey: row.userKey, position: position, occurredAt: occurredAt),
-            Statement(
-                """
-                INSERT INTO access_history (workspace_id, user_key, username, role, live_role, via, state,
-                                            from_position, from_time)
-                VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9::timestamptz)
-                """,
-                [
-                    row.workspaceID, row.userKey, row.username, row.role?.rawValue, row.liveRole?.rawValue, via,
-                    row.state.rawValue, position, occurredAt.canonical,
-                ]),
-        ])
+        try connection.query(
+            """
+            INSERT INTO access (workspace_id, user_key, username, role, live_role, via, state)
+            VALUES ($1, $2, $3, $4, $5, $6::text[], $7)
+            ON CONFLICT (workspace_id, user_key) DO UPDATE
+            SET username = $3, role = $4, live_role = $5, via = $6::text[], state = $7
+            """,
+            [
+                row.workspaceID, row.userKey, row.username, row.role?.rawValue, row.liveRole?.rawValue, row.via,
+                row.state.rawValue,
+            ])
     }
 
     public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) throws {
-        _ = try connection.pipeline([
-            Statement("DELETE FROM access WHERE workspace_id = $1 AND user_key = $2", [workspaceID, userKey]),
-            closeInterval(workspaceID: workspaceID, userKey: userKey, position: position, occurredAt: occurredAt),
-        ])
-    }
-
-    func closeInterval(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) -> Statement {
-        Statement(
-            """
-            UPDATE access_history SET to_position = $3, to_time = $4::timestamptz
-            WHERE workspace_id = $1 AND user_key = $2 AND to_position IS NULL
-            """, [workspaceID, userKey, position, occurredAt.canonical])
+        try connection.query("DELETE FROM access WHERE workspace_id = $1 AND user_key = $2", [workspaceID, userKey])
     }
 
     public func upsertToken(_ token: TokenRecord) throws {

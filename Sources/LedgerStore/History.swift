@@ -1,0 +1,220 @@
+import AccessModel
+import PostgresClient
+
+/// One temporal projection table of `sql/0003_history.sql`: key columns, value columns, and the
+/// interval columns `from_position, from_time, to_position, to_time`.
+public struct HistoryTable: Sendable, Hashable {
+    public let name: String
+    public let keyColumns: [String]
+    public let valueColumns: [String]
+    /// Casts for value columns that are not `text` in SQL (e.g. `text[]`, `boolean`).
+    public let casts: [String: String]
+
+    public static let users = HistoryTable(
+        name: "user_history", keyColumns: ["key"], valueColumns: ["username", "status"], casts: [:])
+    public static let groups = HistoryTable(
+        name: "group_history", keyColumns: ["key"], valueColumns: ["name", "is_deleted"],
+        casts: ["is_deleted": "boolean"])
+    public static let members = HistoryTable(
+        name: "member_history", keyColumns: ["group_key", "user_key"], valueColumns: [], casts: [:])
+    public static let workspaces = HistoryTable(
+        name: "workspace_history", keyColumns: ["id"],
+        valueColumns: ["owner", "owner_key", "name", "name_key", "template", "status"], casts: ["id": "bigint"])
+    public static let acl = HistoryTable(
+        name: "acl_history", keyColumns: ["workspace_id", "kind", "key"], valueColumns: ["name", "role"],
+        casts: ["workspace_id": "bigint"])
+    public static let access = HistoryTable(
+        name: "access_history", keyColumns: ["workspace_id", "user_key"],
+        valueColumns: ["username", "role", "live_role", "via", "state"],
+        casts: ["workspace_id": "bigint", "via": "text[]"])
+
+    public static let all: [HistoryTable] = [.users, .groups, .members, .workspaces, .acl, .access]
+
+    /// Every column, in table order.
+    public var columns: [String] {
+        keyColumns + valueColumns + ["from_position", "from_time", "to_position", "to_time"]
+    }
+
+    func cast(_ column: String) -> String { casts[column].map { "::" + $0 } ?? "" }
+}
+
+/// Where interval changes go: SQL statements on the live path, COPY batches during replay.
+public protocol HistorySink: AnyObject {
+    /// Ends the open interval of `key` in `table` (if any) at `position`, and opens a new one
+    /// with `values` unless `values` is `nil` (the entity is gone).
+    func change(_ table: HistoryTable, key: [String], values: [String?]?, position: Int64, time: Timestamp)
+}
+
+/// A ``LedgerWriter`` that forwards every call to `base` and records the temporal projections
+/// in `sink`. This is the one place that says which projection write begins or ends which
+/// interval; the live path and replay both use it.
+public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
+    public let base: Base
+    public let sink: any HistorySink
+    private var position: Int64 = 0
+    private var time = Timestamp(microseconds: 0)
+
+    public init(base: Base, sink: any HistorySink) {
+        self.base = base
+        self.sink = sink
+    }
+
+    /// Sets the event whose projection writes follow.
+    public func begin(position: Int64, occurredAt: Timestamp) {
+        self.position = position
+        self.time = occurredAt
+    }
+
+    /// Applies one recorded event to `base`, recording its history.
+    public func apply(_ event: RecordedEvent) throws {
+        begin(position: event.position, occurredAt: event.occurredAt)
+        try Projection.apply(event, to: self)
+    }
+
+    private func record(_ table: HistoryTable, _ key: [String], _ values: [String?]?) {
+        sink.change(table, key: key, values: values, position: position, time: time)
+    }
+
+    static func text(_ array: [String]) -> String { array.postgresText ?? "{}" }
+
+    // MARK: Writes, with their history
+
+    public func upsertUser(_ user: UserRecord) throws {
+        try base.upsertUser(user)
+        record(.users, [user.key], [user.username, user.status.rawValue])
+    }
+
+    public func upsertGroup(_ group: GroupRecord) throws {
+        try base.upsertGroup(group)
+        record(.groups, [group.key], [group.name, group.isDeleted ? "t" : "f"])
+    }
+
+    public func addMember(groupKey: String, userKey: String) throws {
+        try base.addMember(groupKey: groupKey, userKey: userKey)
+        record(.members, [groupKey, userKey], [])
+    }
+
+    public func removeMember(groupKey: String, userKey: String) throws {
+        try base.removeMember(groupKey: groupKey, userKey: userKey)
+        record(.members, [groupKey, userKey], nil)
+    }
+
+    public func upsertWorkspace(_ workspace: WorkspaceRecord) throws {
+        try base.upsertWorkspace(workspace)
+        record(
+            .workspaces, [String(workspace.id)],
+            [
+                workspace.owner, workspace.ownerKey, workspace.name, workspace.nameKey, workspace.template,
+                workspace.status.rawValue,
+            ])
+    }
+
+    public func setUserEntry(workspaceID: Int64, entry: ShareEntry) throws {
+        try base.setUserEntry(workspaceID: workspaceID, entry: entry)
+        record(.acl, [String(workspaceID), "user", entry.key], [entry.name, entry.role.rawValue])
+    }
+
+    public func removeUserEntry(workspaceID: Int64, userKey: String) throws {
+        try base.removeUserEntry(workspaceID: workspaceID, userKey: userKey)
+        record(.acl, [String(workspaceID), "user", userKey], nil)
+    }
+
+    public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) throws {
+        try base.setGroupEntry(workspaceID: workspaceID, entry: entry)
+        record(.acl, [String(workspaceID), "group", entry.key], [entry.name, entry.role.rawValue])
+    }
+
+    public func removeGroupEntry(workspaceID: Int64, groupKey: String) throws {
+        try base.removeGroupEntry(workspaceID: workspaceID, groupKey: groupKey)
+        record(.acl, [String(workspaceID), "group", groupKey], nil)
+    }
+
+    public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) throws {
+        try base.upsertAccessRow(row, position: position, occurredAt: occurredAt)
+        sink.change(
+            .access, key: [String(row.workspaceID), row.userKey],
+            values: [row.username, row.role?.rawValue, row.liveRole?.rawValue, Self.text(row.via), row.state.rawValue],
+            position: position, time: occurredAt)
+    }
+
+    public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) throws {
+        try base.deleteAccessRow(workspaceID: workspaceID, userKey: userKey, position: position, occurredAt: occurredAt)
+        sink.change(.access, key: [String(workspaceID), userKey], values: nil, position: position, time: occurredAt)
+    }
+
+    public func upsertToken(_ token: TokenRecord) throws { try base.upsertToken(token) }
+
+    // MARK: Reads go to the base
+
+    public func user(key: String) throws -> UserRecord? { try base.user(key: key) }
+    public func userCount() throws -> Int { try base.userCount() }
+    public func activeUserKeys() throws -> [String] { try base.activeUserKeys() }
+    public func activeUserCount() throws -> Int { try base.activeUserCount() }
+    public func group(key: String) throws -> GroupRecord? { try base.group(key: key) }
+    public func memberKeys(ofGroup groupKey: String) throws -> [String] { try base.memberKeys(ofGroup: groupKey) }
+    public func activeMemberCount(ofGroup groupKey: String) throws -> Int {
+        try base.activeMemberCount(ofGroup: groupKey)
+    }
+    public func groupKeys(ofUser userKey: String) throws -> [String] { try base.groupKeys(ofUser: userKey) }
+    public func workspace(id: Int64) throws -> WorkspaceRecord? { try base.workspace(id: id) }
+    public func workspace(ownerKey: String, nameKey: String) throws -> WorkspaceRecord? {
+        try base.workspace(ownerKey: ownerKey, nameKey: nameKey)
+    }
+    public func workspaceCount(ownerKey: String) throws -> Int { try base.workspaceCount(ownerKey: ownerKey) }
+    public func nextWorkspaceID() throws -> Int64 { try base.nextWorkspaceID() }
+    public func acl(workspaceID: Int64) throws -> WorkspaceACL { try base.acl(workspaceID: workspaceID) }
+    public func workspaceIDs(sharedWithUser userKey: String) throws -> [Int64] {
+        try base.workspaceIDs(sharedWithUser: userKey)
+    }
+    public func workspaceIDs(sharedWithGroup groupKey: String) throws -> [Int64] {
+        try base.workspaceIDs(sharedWithGroup: groupKey)
+    }
+    public func workspaceIDs(sharedWithGroupsOfUser userKey: String) throws -> [Int64] {
+        try base.workspaceIDs(sharedWithGroupsOfUser: userKey)
+    }
+    public func accessRow(workspaceID: Int64, userKey: String) throws -> AccessRow? {
+        try base.accessRow(workspaceID: workspaceID, userKey: userKey)
+    }
+    public func accessRows(workspaceID: Int64) throws -> [AccessRow] { try base.accessRows(workspaceID: workspaceID) }
+    public func accessRows(userKey: String) throws -> [AccessRow] { try base.accessRows(userKey: userKey) }
+    public func token(userKey: String, nameKey: String) throws -> TokenRecord? {
+        try base.token(userKey: userKey, nameKey: nameKey)
+    }
+    public func tokens(userKey: String) throws -> [TokenRecord] { try base.tokens(userKey: userKey) }
+}
+
+/// The live path's sink: queues the interval statements of one command and sends them in one
+/// pipeline at ``flush()`` (nothing reads history while a command decides, so they can wait).
+public final class SQLHistorySink: HistorySink {
+    let connection: Connection
+    private var statements: [Statement] = []
+
+    public init(connection: Connection) { self.connection = connection }
+
+    public func change(_ table: HistoryTable, key: [String], values: [String?]?, position: Int64, time: Timestamp) {
+        let keyMatch = table.keyColumns.enumerated().map { "\($1) = $\($0 + 3)\(table.cast($1))" }
+            .joined(separator: " AND ")
+        statements.append(
+            Statement(
+                "UPDATE \(table.name) SET to_position = $1, to_time = $2::timestamptz WHERE \(keyMatch) "
+                    + "AND to_position IS NULL",
+                [position, time.canonical] + key.map { $0 as any PostgresBindable }))
+        guard let values else { return }
+        let columns = table.keyColumns + table.valueColumns
+        let placeholders = columns.enumerated().map { "$\($0 + 1)\(table.cast($1))" }
+        let count = columns.count
+        statements.append(
+            Statement(
+                "INSERT INTO \(table.name) (\(columns.joined(separator: ", ")), from_position, from_time) "
+                    + "VALUES (\(placeholders.joined(separator: ", ")), $\(count + 1), $\(count + 2)::timestamptz)",
+                key.map { $0 as any PostgresBindable } + values.map { PostgresText($0) as any PostgresBindable }
+                    + [position, time.canonical]))
+    }
+
+    /// Sends the queued statements.
+    public func flush() throws {
+        guard !statements.isEmpty else { return }
+        defer { statements.removeAll() }
+        _ = try connection.pipeline(statements)
+    }
+}
