@@ -36,6 +36,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // tools/bench: the benchmark harness (a seeded generator, measurements, baselines).
+        .executableTarget(
+            name: "accessledger-bench",
+            dependencies: ["LedgerStore", "AccessModel", "PostgresClient"],
+            path: "Sources/accessledger-bench"),
         // Test helpers: throwaway databases on the cluster that tools/test starts.
         .target(
             name: "TestSupport", dependencies: ["LedgerStore", "PostgresClient", "AccessModel"],

@@ -86,3 +86,45 @@ struct ReplayTests {
         #expect(try owner.query("SELECT count(*) FROM groups WHERE key LIKE 'during-%'").first?.int64(0) == 5)
     }
 }
+
+@Suite("Bulk import")
+struct ImportTests {
+    @Test func importingEqualsRunningTheCommandsOneByOne() throws {
+        var random = SplitMix64(seed: 77)
+        var items = [ImportItem(command: .createUser(username: "root", serviceAccount: false, role: nil), actor: nil,
+                                occurredAt: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!)]
+        for user in RandomCommands.users {
+            items.append(ImportItem(
+                command: .createUser(username: user, serviceAccount: user == "svc", role: nil), actor: "root",
+                occurredAt: items[items.count - 1].occurredAt))
+        }
+        for n in 0..<500 {
+            items.append(ImportItem(
+                command: RandomCommands.next(&random), actor: random.pick(RandomCommands.actors),
+                reason: n % 50 == 0 ? "batch \(n)" : nil,
+                occurredAt: Timestamp(microseconds: items[items.count - 1].occurredAt.microseconds + Int64(n % 3) * 1_000_000)))
+        }
+        let imported = try TestDatabase.create()
+        defer { imported.drop() }
+        let owner = try imported.connect()
+        let report = try Importer(connection: owner).run(items, batchSize: 100)
+        #expect(report.accepted + report.refused == items.count)
+        #expect(report.refused > 0 && report.events > 50, "\(report)")
+        #expect(try EventStore(connection: owner).verify().ok)
+        _ = try Replay(events: try imported.connect(), target: owner).run()
+
+        let oneByOne = try TestDatabase.create()
+        defer { oneByOne.drop() }
+        let app = try oneByOne.connectAsApp()
+        var accepted = 0
+        for item in items {
+            if (try? Ledger(connection: app).execute(item.command, actor: item.actor, reason: item.reason,
+                                                    occurredAt: item.occurredAt)) != nil { accepted += 1 }
+        }
+        #expect(accepted == report.accepted)
+        #expect(try PostgresLedger(connection: owner).snapshot() == PostgresLedger(connection: app).snapshot())
+        let importedEvents = try EventStore(connection: owner).events().map { [$0.stream, $0.type, $0.data.canonicalString, $0.actor, $0.occurredAt.canonical] }
+        let executedEvents = try EventStore(connection: app).events().map { [$0.stream, $0.type, $0.data.canonicalString, $0.actor, $0.occurredAt.canonical] }
+        #expect(importedEvents == executedEvents)
+    }
+}

@@ -1,0 +1,1 @@
+print("accessledger-bench: not written yet")
