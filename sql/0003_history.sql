@@ -6,6 +6,8 @@
 CREATE TABLE user_history (
     key           text        NOT NULL,
     username      text        NOT NULL,
+    kind          text        NOT NULL,
+    role          text        NOT NULL,
     status        text        NOT NULL,
     from_position bigint      NOT NULL,
     from_time     timestamptz NOT NULL,
@@ -15,6 +17,7 @@ CREATE TABLE user_history (
 );
 CREATE INDEX user_history_open_idx ON user_history (key) WHERE to_position IS NULL;
 CREATE INDEX user_history_active_idx ON user_history (from_position, to_position) WHERE status = 'active';
+CREATE INDEX user_history_from_idx ON user_history (from_position);
 
 CREATE TABLE group_history (
     key           text        NOT NULL,
@@ -38,6 +41,7 @@ CREATE TABLE member_history (
     PRIMARY KEY (group_key, user_key, from_position)
 );
 CREATE INDEX member_history_open_idx ON member_history (group_key, user_key) WHERE to_position IS NULL;
+CREATE INDEX member_history_user_idx ON member_history (user_key, from_position);
 
 CREATE TABLE workspace_history (
     id            bigint      NOT NULL,

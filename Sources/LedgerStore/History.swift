@@ -11,7 +11,7 @@ public struct HistoryTable: Sendable, Hashable {
     public let casts: [String: String]
 
     public static let users = HistoryTable(
-        name: "user_history", keyColumns: ["key"], valueColumns: ["username", "status"], casts: [:])
+        name: "user_history", keyColumns: ["key"], valueColumns: ["username", "kind", "role", "status"], casts: [:])
     public static let groups = HistoryTable(
         name: "group_history", keyColumns: ["key"], valueColumns: ["name", "is_deleted"],
         casts: ["is_deleted": "boolean"])
@@ -81,7 +81,7 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
 
     public func upsertUser(_ user: UserRecord) throws {
         try base.upsertUser(user)
-        record(.users, [user.key], [user.username, user.status.rawValue])
+        record(.users, [user.key], [user.username, user.kind.rawValue, user.role.rawValue, user.status.rawValue])
     }
 
     public func upsertGroup(_ group: GroupRecord) throws {

@@ -95,53 +95,69 @@ public struct Ledger {
     // MARK: Reads
 
     /// Runs `body` in one read-only snapshot, so that every query sees the same point of the log.
-    public func snapshot<T>(_ body: (PostgresLedger, AsOf) throws -> T) throws -> T {
+    /// With `point`, `body` reads the temporal tables as of that point; without, the current ones.
+    public func snapshot<T>(at point: LogPoint? = nil, _ body: (any LedgerReader, AsOf) throws -> T) throws -> T {
         try Ledger.mapErrors {
             try connection.transaction(isolation: "REPEATABLE READ") { tx in
-                let head = try tx.query(
-                    """
-                    SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint
-                    FROM ledger_events ORDER BY position DESC LIMIT 1
-                    """
-                ).first
-                let asOf = AsOf(
-                    position: try head?.int64(0) ?? 0, time: try head.map { Timestamp(microseconds: try $0.int64(1)) })
-                return try body(PostgresLedger(connection: tx), asOf)
+                let asOf = try Ledger.resolve(point, on: tx)
+                if point == nil { return try body(PostgresLedger(connection: tx), asOf) }
+                return try body(HistoricalLedger(connection: tx, position: asOf.position), asOf)
             }
         }
     }
 
+    /// The event a point of the log designates: now (the head), `--at-position N`, or the last
+    /// event at or before `--at TIME`.
+    /// - Throws: ``LedgerError/invalidInput(_:)`` for a position outside the log.
+    static func resolve(_ point: LogPoint?, on connection: Connection) throws -> AsOf {
+        let sql: String
+        var parameters: [any PostgresBindable] = []
+        switch point {
+        case nil:
+            sql = "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
+                + "ORDER BY position DESC LIMIT 1"
+        case .position(let position)?:
+            let head = try connection.query("SELECT coalesce(max(position), 0) FROM ledger_events").first?.int64(0) ?? 0
+            guard position >= 0, position <= head else {
+                throw LedgerError.invalidInput(
+                    "--at-position \(position) is outside the log (positions 0 to \(head))")
+            }
+            sql = "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
+                + "WHERE position = $1"
+            parameters = [position]
+        case .time(let time)?:
+            sql = "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
+                + "WHERE occurred_at <= $1::timestamptz ORDER BY occurred_at DESC, position DESC LIMIT 1"
+            parameters = [time.canonical]
+        }
+        guard let row = try connection.query(sql, parameters).first else { return AsOf(position: 0, time: nil) }
+        return AsOf(position: try row.int64(0), time: Timestamp(microseconds: try row.int64(1)))
+    }
+
     /// The workspace that holds `reference` (`OWNER/NAME`) now.
     /// - Throws: ``LedgerError/invalidInput(_:)`` for a malformed or unknown reference.
-    public static func resolve(_ reference: String, in ledger: PostgresLedger) throws -> WorkspaceRecord {
+    public static func resolve(_ reference: String, in ledger: some LedgerReader) throws -> WorkspaceRecord {
         try mapErrors {
             let parsed = try WorkspaceReference(parsing: reference)
             return try parsed.resolve(in: ledger)
         }
     }
 
-    /// `sharing status OWNER/NAME`.
-    public func sharingStatus(_ reference: String) throws -> (SharingStatus, AsOf) {
-        try snapshot { ledger, asOf in
+    /// `sharing status OWNER/NAME [--at …]`: the workspace that holds the name at that point.
+    public func sharingStatus(_ reference: String, at point: LogPoint? = nil) throws -> (SharingStatus, AsOf) {
+        try snapshot(at: point) { ledger, asOf in
             let workspace = try Ledger.resolve(reference, in: ledger)
             return (try SharingStatus(of: workspace, reader: ledger), asOf)
         }
     }
 
-    /// `list [--search QUERY]`: live workspaces matching the query, sorted by `owner/name`.
-    public func listWorkspaces(search: String?) throws -> ([WorkspaceListing], AsOf) {
-        try snapshot { ledger, asOf in
+    /// `list [--search QUERY] [--at …]`: workspaces matching the query at that point, sorted by
+    /// `owner/name`.
+    public func listWorkspaces(search: String?, at point: LogPoint? = nil) throws -> ([WorkspaceListing], AsOf) {
+        try snapshot(at: point) { ledger, asOf in
             let query = try Ledger.mapErrors { try SearchQuery.parse(search ?? "", checkingNamesIn: ledger) }
-            let (whereClause, parameters) = WorkspaceSearchSQL.whereClause(for: query)
-            let rows = try connection.query(
-                """
-                SELECT w.id, w.owner, w.name, w.template, w.status,
-                       EXISTS (SELECT 1 FROM workspace_user_acl a WHERE a.workspace_id = w.id)
-                       OR EXISTS (SELECT 1 FROM workspace_group_acl g WHERE g.workspace_id = w.id)
-                FROM workspaces w
-                WHERE \(whereClause)
-                ORDER BY w.owner_key || '/' || w.name_key COLLATE "C"
-                """, parameters)
+            let (sql, parameters) = WorkspaceSearchSQL.statement(for: query, at: point == nil ? nil : asOf.position)
+            let rows = try connection.query(sql, parameters)
             let listings = try rows.rows.map { row in
                 WorkspaceListing(workspace: try PostgresLedger.workspace(row), shared: try row.bool(5))
             }
@@ -223,12 +239,29 @@ public struct Ledger {
     }
 }
 
-/// Translates a parsed ``SearchQuery`` into a parameterised WHERE clause over `workspaces w`.
-/// Each filter is an indexed lookup; values are always parameters.
+/// Translates a parsed ``SearchQuery`` into parameterised SQL over the current tables, or over
+/// the temporal tables as of a position. Each filter is an indexed lookup; values are always
+/// parameters.
 enum WorkspaceSearchSQL {
-    static func whereClause(for query: SearchQuery) -> (String, [any PostgresBindable]) {
-        var conditions = ["w.status <> 'deleted'"]
+    /// The statement listing matching workspaces: columns id, owner, name, template, status, shared.
+    static func statement(for query: SearchQuery, at position: Int64?) -> (String, [any PostgresBindable]) {
         var parameters: [any PostgresBindable] = []
+        func valid(_ alias: String) -> String {
+            position == nil ? "true" : HistoricalLedger.valid(alias)
+        }
+        if let position { parameters.append(position) }
+        let userACL = position == nil ? "workspace_user_acl" : "acl_history"
+        let groupACL = position == nil ? "workspace_group_acl" : "acl_history"
+        let userKind = position == nil ? "" : " AND a.kind = 'user'"
+        let groupKind = position == nil ? "" : " AND a.kind = 'group'"
+        let aclKey = position == nil ? "user_key" : "key"
+        let groupKey = position == nil ? "group_key" : "key"
+        let access = position == nil ? "access" : "access_history"
+        let shared = """
+            (EXISTS (SELECT 1 FROM \(userACL) a WHERE a.workspace_id = w.id\(userKind) AND \(valid("a")))
+             OR EXISTS (SELECT 1 FROM \(groupACL) a WHERE a.workspace_id = w.id\(groupKind) AND \(valid("a"))))
+            """
+        var conditions = ["w.status <> 'deleted'", valid("w")]
         func add(_ value: any PostgresBindable, _ condition: (String) -> String) {
             parameters.append(value)
             conditions.append(condition("$\(parameters.count)"))
@@ -240,28 +273,35 @@ enum WorkspaceSearchSQL {
         case nil: break
         }
         if let status = query.status { add(status.rawValue) { "w.status = \($0)" } }
-        if let shared = query.shared {
-            let exists = """
-                (EXISTS (SELECT 1 FROM workspace_user_acl a WHERE a.workspace_id = w.id)
-                 OR EXISTS (SELECT 1 FROM workspace_group_acl g WHERE g.workspace_id = w.id))
-                """
-            conditions.append(shared ? exists : "NOT " + exists)
-        }
+        if let wanted = query.shared { conditions.append(wanted ? shared : "NOT " + shared) }
         if let user = query.sharedWithUser {
-            add(Name.key(user)) { "w.id IN (SELECT workspace_id FROM workspace_user_acl WHERE user_key = \($0))" }
+            add(Name.key(user)) {
+                "w.id IN (SELECT a.workspace_id FROM \(userACL) a WHERE a.\(aclKey) = \($0)\(userKind) AND \(valid("a")))"
+            }
         }
         if let group = query.sharedWithGroup {
-            add(Name.key(group)) { "w.id IN (SELECT workspace_id FROM workspace_group_acl WHERE group_key = \($0))" }
+            add(Name.key(group)) {
+                "w.id IN (SELECT a.workspace_id FROM \(groupACL) a WHERE a.\(groupKey) = \($0)\(groupKind) AND \(valid("a")))"
+            }
         }
         if let user = query.hasAccess {
             add(Name.key(user)) {
-                "w.id IN (SELECT workspace_id FROM access WHERE user_key = \($0) AND role IS NOT NULL)"
+                "w.id IN (SELECT a.workspace_id FROM \(access) a WHERE a.user_key = \($0) AND a.role IS NOT NULL "
+                    + "AND \(valid("a")))"
             }
         }
         if let pending = query.pendingRevocation {
-            let exists = "EXISTS (SELECT 1 FROM access p WHERE p.workspace_id = w.id AND p.state = 'pending_revocation')"
+            let exists =
+                "EXISTS (SELECT 1 FROM \(access) p WHERE p.workspace_id = w.id AND p.state = 'pending_revocation' "
+                + "AND \(valid("p")))"
             conditions.append(pending ? exists : "NOT " + exists)
         }
-        return (conditions.joined(separator: " AND "), parameters)
+        let sql = """
+            SELECT w.id, w.owner, w.name, w.template, w.status, \(shared)
+            FROM \(position == nil ? "workspaces" : "workspace_history") w
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY w.owner_key || '/' || w.name_key COLLATE "C"
+            """
+        return (sql, parameters)
     }
 }
