@@ -48,3 +48,62 @@ public enum Command: Sendable, Hashable {
     /// another, and restart a running workspace, in one command.
     case rotate(workspace: String, outgoing: String?, incoming: String, restart: Bool)
 }
+
+extension Command {
+    /// Checks every name, entry, role and lifetime of the command without looking at any state,
+    /// so that a malformed value is reported (exit 2, naming it) before anything else, even
+    /// before the actor is looked up.
+    public func checkSyntax() throws(Refusal) {
+        func users(_ values: [String]) throws(Refusal) { _ = try ShareEntry.parseNames(values, kind: .user) }
+        func workspace(_ text: String) throws(Refusal) { _ = try WorkspaceReference(parsing: text) }
+        switch self {
+        case .createUser(let username, _, let role):
+            _ = try Name(username, kind: .user)
+            if let role { _ = try SiteRole(parsing: role) }
+        case .suspendUser(let username), .activateUser(let username), .deleteUser(let username):
+            _ = try Name(username, kind: .user)
+        case .setUserRole(let username, let role):
+            _ = try Name(username, kind: .user)
+            _ = try SiteRole(parsing: role)
+        case .createToken(let user, let name, let lifetime, _):
+            _ = try Name(user, kind: .user)
+            _ = try Name(name, kind: .token)
+            _ = try TokenLifetime(parsing: lifetime)
+        case .revokeToken(let user, let name):
+            _ = try Name(user, kind: .user)
+            _ = try Name(name, kind: .token)
+        case .createGroup(let name), .deleteGroup(let name):
+            _ = try Name(name, kind: .group)
+        case .editGroup(let name, let add, let remove):
+            _ = try Name(name, kind: .group)
+            try users(add)
+            try users(remove)
+        case .syncGroups(let user, let groups, _):
+            _ = try Name(user, kind: .user)
+            _ = try ShareEntry.parseNames(groups, kind: .group)
+        case .createWorkspace(let reference, let template):
+            try workspace(reference)
+            _ = try Name(template, kind: .template)
+        case .startWorkspace(let reference), .stopWorkspace(let reference), .restartWorkspace(let reference),
+            .deleteWorkspace(let reference):
+            try workspace(reference)
+        case .renameWorkspace(let reference, let newName):
+            try workspace(reference)
+            _ = try Name(newName, kind: .workspace)
+        case .share(let reference, let userEntries, let groupEntries):
+            try workspace(reference)
+            let entries =
+                try ShareEntry.parseList(userEntries, kind: .user) + ShareEntry.parseList(groupEntries, kind: .group)
+            if entries.isEmpty { throw .invalidInput("at least one user or group must be provided") }
+        case .unshare(let reference, let userNames, let groupNames):
+            try workspace(reference)
+            let names =
+                try ShareEntry.parseNames(userNames, kind: .user) + ShareEntry.parseNames(groupNames, kind: .group)
+            if names.isEmpty { throw .invalidInput("at least one user or group must be provided") }
+        case .rotate(let reference, let outgoing, let incoming, _):
+            try workspace(reference)
+            if let outgoing { _ = try Name(outgoing, kind: .user) }
+            _ = try ShareEntry(parsing: incoming, kind: .user)
+        }
+    }
+}

@@ -40,6 +40,7 @@ public enum Rules {
     /// - Returns: the events (possibly none) and the actor to record.
     /// - Throws: ``Refusal`` (exit 2 or 3) when the command is refused, or what the reader throws.
     public static func decide(_ command: Command, actor: String?, reader: some LedgerReader) throws -> Decision {
+        try command.checkSyntax()
         if case .createUser(let username, let serviceAccount, let role) = command, try reader.userCount() == 0 {
             return try bootstrap(username: username, serviceAccount: serviceAccount, role: role, actor: actor)
         }

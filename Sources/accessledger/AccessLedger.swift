@@ -12,7 +12,10 @@ struct AccessLedger: ParsableCommand {
         commandName: "accessledger",
         abstract: "An event-sourced ledger of who may use which shared workspace, and since when.",
         subcommands: [
-            DBCommand.self, VerifyCommand.self, AuditCommand.self, LocalCommand.self,
+            UsersCommand.self, TokensCommand.self, GroupsCommand.self,
+            CreateCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self, RenameCommand.self,
+            DeleteCommand.self, SharingCommand.self, ListCommand.self, RotateCommand.self,
+            AuditCommand.self, ReplayCommand.self, VerifyCommand.self, DBCommand.self, LocalCommand.self,
         ])
 }
 

@@ -26,3 +26,31 @@ struct DatabaseOptions: ParsableArguments {
     /// A prepared connection for ordinary commands (see ``LedgerDatabase/open(_:)``).
     func open() throws -> Connection { try LedgerDatabase.open(source) }
 }
+
+/// `-o table|json`, shared by read commands.
+struct OutputOptions: ParsableArguments {
+    @Option(name: [.customShort("o"), .customLong("output")], help: "table or json.")
+    var output: OutputFormat = .table
+}
+
+/// `--at TIME` / `--at-position N`: answer as of a past point of the log.
+struct PointOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Answer as of this time (RFC 3339): right after the last event at or before it.",
+                               valueName: "time"))
+    var at: String?
+
+    @Option(name: .customLong("at-position"), help: ArgumentHelp("Answer as of this position of the log.",
+                                                                   valueName: "n"))
+    var atPosition: Int64?
+
+    /// The point asked for, or `nil` for now.
+    /// - Throws: ``LedgerError/invalidInput(_:)`` for a malformed time or both flags at once.
+    func point() throws -> LogPoint? {
+        switch (at, atPosition) {
+        case (nil, nil): return nil
+        case (let text?, nil): return .time(try parseTime(text, flag: "--at"))
+        case (nil, let position?): return .position(position)
+        case (.some, .some): throw LedgerError.invalidInput("give either --at or --at-position, not both")
+        }
+    }
+}

@@ -6,13 +6,17 @@ import PostgresClient
 /// `accessledger audit log|history`.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Read the ledger's history.", subcommands: [Log.self])
+        commandName: "audit", abstract: "Read the ledger's history.", subcommands: [Log.self, AuditHistoryCommand.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The events of the log, oldest first, optionally filtered.")
 
         @OptionGroup var database: DatabaseOptions
+        @Option(help: ArgumentHelp("Only events of the workspace that holds this name now.", valueName: "owner/name"))
+        var workspace: String?
+        @Option(help: "Only events about this user: their account, tokens, memberships, and shares naming them.")
+        var user: String?
         @Option(help: "Only events by this actor.") var actor: String?
         @Option(help: "Only events of this type (e.g. workspace_shared).") var type: String?
         @Option(help: "Only events that occurred at or after this time (RFC 3339).") var since: String?
@@ -28,6 +32,7 @@ struct AuditCommand: ParsableCommand {
             filter.until = try until.map { try parseTime($0, flag: "--until") }
             let connection = try database.open()
             defer { connection.close() }
+            filter = try Ledger(connection: connection).auditFilter(filter, workspace: workspace, user: user)
             var table = Table("POSITION", "TIME", "TYPE", "STREAM", "ACTOR", "REASON")
             var first = true
             if output == .json { print("[", terminator: "") }

@@ -21,6 +21,7 @@ struct Table {
                 let isLast = index == cells.count - 1
                 text += isLast ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
             }
+            while text.hasSuffix(" ") { text.removeLast() }
             return text
         }
         return ([line(headers)] + rows.map(line)).joined(separator: "\n") + "\n"

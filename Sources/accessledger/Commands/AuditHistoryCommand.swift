@@ -1,0 +1,116 @@
+import AccessModel
+import ArgumentParser
+import Foundation
+import LedgerStore
+
+/// `accessledger audit history (--workspace W | --user U) [--since T1] [--until T2] [-o table|json|csv]`:
+/// maximal intervals of constant (role, live_role, state, via), with the events that began and
+/// ended them — who could reach W between T1 and T2, who granted it, and when it really ended.
+///
+/// JSON (SPEC §5): an array of `{"workspace", "username", "role", "live_role", "state", "via",
+/// "from": {"position", "time"}, "to": {"position", "time"} | null, "started_by": {"actor",
+/// "type", "reason"}, "ended_by": {"actor", "type", "reason"} | null}` in log order (`reason` is
+/// an addition: the `--reason` of that event). CSV: a header row, then one row per interval,
+/// RFC 4180 quoting, `via` joined with `;`.
+struct AuditHistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Intervals of access to a workspace or of a user, with what began and ended them.",
+        discussion: """
+            --workspace names the workspace holding that name now (or, if none does, the last one that \
+            did). Intervals that overlap [--since, --until] are listed whole (both bounds inclusive).
+            """)
+
+    @Option(help: ArgumentHelp("The workspace (OWNER/NAME).", valueName: "owner/name")) var workspace: String?
+    @Option(help: ArgumentHelp("The user.", valueName: "user")) var user: String?
+    @Option(help: ArgumentHelp("Only intervals still open at or after this time (RFC 3339).", valueName: "time"))
+    var since: String?
+    @Option(help: ArgumentHelp("Only intervals begun at or before this time (RFC 3339).", valueName: "time"))
+    var until: String?
+    @Option(name: [.customShort("o"), .customLong("output")], help: "table, json or csv.")
+    var output: HistoryFormat = .table
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let subject: AuditHistory.Subject
+        switch (workspace, user) {
+        case (let w?, nil): subject = .workspace(w)
+        case (nil, let u?): subject = .user(u)
+        default: throw LedgerError.invalidInput("give exactly one of --workspace or --user")
+        }
+        let from = try since.map { try parseTime($0, flag: "--since") }
+        let to = try until.map { try parseTime($0, flag: "--until") }
+        let connection = try database.open()
+        defer { connection.close() }
+        let intervals = try AuditHistory(connection: connection).intervals(of: subject, since: from, until: to)
+        switch output {
+        case .json: print(OutputJSON.array(intervals.map(AuditHistoryCommand.json)).rendered(), terminator: "")
+        case .csv: print(AuditHistoryCommand.csv(intervals), terminator: "")
+        case .table: print(AuditHistoryCommand.table(intervals), terminator: "")
+        }
+    }
+
+    static func point(_ asOf: AsOf?) -> OutputJSON {
+        guard let asOf else { return .null }
+        return .object([("position", .int(asOf.position)), ("time", .string(asOf.time?.rfc3339))])
+    }
+
+    static func cause(_ cause: AccessInterval.Cause?) -> OutputJSON {
+        guard let cause else { return .null }
+        return .object([("actor", .string(cause.actor)), ("type", .string(cause.type)), ("reason", .string(cause.reason))])
+    }
+
+    static func json(_ interval: AccessInterval) -> OutputJSON {
+        .object([
+            ("workspace", .string(interval.workspace)),
+            ("username", .string(interval.username)),
+            ("role", .role(interval.role)),
+            ("live_role", .role(interval.liveRole)),
+            ("state", .string(interval.state.rawValue)),
+            ("via", .strings(interval.via)),
+            ("from", point(interval.from)),
+            ("to", point(interval.to)),
+            ("started_by", cause(interval.startedBy)),
+            ("ended_by", cause(interval.endedBy)),
+        ])
+    }
+
+    static let csvHeader = [
+        "workspace", "username", "role", "live_role", "state", "via", "from_position", "from_time", "to_position",
+        "to_time", "started_by_actor", "started_by_type", "started_by_reason", "ended_by_actor", "ended_by_type",
+        "ended_by_reason",
+    ]
+
+    static func csv(_ intervals: [AccessInterval]) -> String {
+        var lines = [csvHeader.map(csvField).joined(separator: ",")]
+        for i in intervals {
+            let fields: [String] = [
+                i.workspace, i.username, i.role?.rawValue ?? "", i.liveRole?.rawValue ?? "", i.state.rawValue,
+                i.via.joined(separator: ";"), String(i.from.position), i.from.time?.rfc3339 ?? "",
+                i.to.map { String($0.position) } ?? "", i.to?.time?.rfc3339 ?? "", i.startedBy.actor, i.startedBy.type,
+                i.startedBy.reason ?? "", i.endedBy?.actor ?? "", i.endedBy?.type ?? "", i.endedBy?.reason ?? "",
+            ]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        return lines.map { $0 + "\r\n" }.joined()
+    }
+
+    /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func table(_ intervals: [AccessInterval]) -> String {
+        guard !intervals.isEmpty else { return "no access in that period\n" }
+        var table = Table("WORKSPACE", "USER", "ROLE", "LIVE ROLE", "STATE", "VIA", "FROM", "TO", "STARTED BY", "ENDED BY")
+        for i in intervals {
+            table.append(
+                i.workspace, i.username, Cell.role(i.role), Cell.role(i.liveRole), i.state.rawValue, Cell.list(i.via),
+                "\(i.from.position) \(i.from.time?.rfc3339 ?? "")",
+                i.to.map { "\($0.position) \($0.time?.rfc3339 ?? "")" } ?? "now",
+                "\(i.startedBy.actor): \(i.startedBy.type)", i.endedBy.map { "\($0.actor): \($0.type)" } ?? "-")
+        }
+        return table.rendered()
+    }
+}

@@ -1,0 +1,13 @@
+import AccessModel
+import ArgumentParser
+
+/// `accessledger restart OWNER/NAME`.
+struct RestartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restart", abstract: "Restart a workspace: sessions end and pending revocations take effect.")
+
+    @Argument(help: ArgumentHelp("The workspace.", valueName: "owner/name")) var workspace: String
+    @OptionGroup var mutation: MutationOptions
+
+    func run() throws { try mutation.perform(.restartWorkspace(workspace: workspace)) }
+}

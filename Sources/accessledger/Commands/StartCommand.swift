@@ -1,0 +1,13 @@
+import AccessModel
+import ArgumentParser
+
+/// `accessledger start OWNER/NAME`.
+struct StartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start", abstract: "Start a stopped workspace (live roles become the current roles).")
+
+    @Argument(help: ArgumentHelp("The workspace.", valueName: "owner/name")) var workspace: String
+    @OptionGroup var mutation: MutationOptions
+
+    func run() throws { try mutation.perform(.startWorkspace(workspace: workspace)) }
+}

@@ -1,0 +1,13 @@
+import AccessModel
+import ArgumentParser
+
+/// `accessledger stop OWNER/NAME`.
+struct StopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop a workspace (every live session ends).")
+
+    @Argument(help: ArgumentHelp("The workspace.", valueName: "owner/name")) var workspace: String
+    @OptionGroup var mutation: MutationOptions
+
+    func run() throws { try mutation.perform(.stopWorkspace(workspace: workspace)) }
+}

@@ -1,0 +1,57 @@
+import AccessModel
+import ArgumentParser
+import Foundation
+import LedgerStore
+
+/// The options of every command that appends to the ledger: where it is, who acts, why, and when.
+struct MutationOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp("The acting user (default: $ACCESSLEDGER_ACTOR).", valueName: "user"))
+    var actor: String?
+
+    @Option(help: ArgumentHelp("Why, recorded on the event (e.g. a ticket).", valueName: "text"))
+    var reason: String?
+
+    @Option(
+        name: .customLong("occurred-at"),
+        help: ArgumentHelp(
+            "When it happened, for backfills and imports (RFC 3339; default: now; never earlier than the last event).",
+            valueName: "time"))
+    var occurredAt: String?
+
+    /// `--as`, else `ACCESSLEDGER_ACTOR`; `nil` when neither is set (only the bootstrap allows that).
+    var resolvedActor: String? {
+        if let actor { return actor }
+        let fromEnvironment = ProcessInfo.processInfo.environment["ACCESSLEDGER_ACTOR"]
+        return fromEnvironment?.isEmpty == false ? fromEnvironment : nil
+    }
+
+    /// Runs `command` as one transaction and prints one line per event appended, or
+    /// `nothing to change` when its effect was already in place. `followUp` runs afterwards on the
+    /// same connection (e.g. to point out a restart that is now required); its failure is only a warning.
+    /// - Returns: what was appended.
+    /// - Throws: ``LedgerError`` (exit 2 for bad input, 3 for a rule, …); nothing is appended then.
+    @discardableResult
+    func perform(_ command: Command, followUp: ((Ledger, CommandOutcome) throws -> Void)? = nil) throws
+        -> CommandOutcome
+    {
+        let time = try occurredAt.map { try parseTime($0, flag: "--occurred-at") }
+        let connection = try database.open()
+        defer { connection.close() }
+        let ledger = Ledger(connection: connection)
+        let outcome = try ledger.execute(command, actor: resolvedActor, reason: reason, occurredAt: time)
+        if outcome.isNoOp {
+            print("nothing to change")
+        } else {
+            for event in outcome.events { print(EventSummary.line(for: event)) }
+        }
+        do { try followUp?(ledger, outcome) } catch {
+            // The command has committed: report the failed afterthought without failing it.
+            Terminal.standardError.write("warning: \(error)\n")
+        }
+        return outcome
+    }
+}
