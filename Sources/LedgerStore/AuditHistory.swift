@@ -96,7 +96,8 @@ public struct AuditHistory {
                     to: try row.optionalInt64(8).map { position in
                         AsOf(position: position, time: try row.optionalInt64(9).map(Timestamp.init(microseconds:)))
                     },
-                    startedBy: AccessInterval.Cause(actor: try row.string(10), type: try row.string(11), reason: row[12]),
+                    startedBy: AccessInterval.Cause(
+                        actor: try row.string(10), type: try row.string(11), reason: row[12]),
                     endedBy: try row[13].map { actor in
                         AccessInterval.Cause(actor: actor, type: try row.string(14), reason: row[15])
                     })

@@ -47,10 +47,11 @@ public struct AuditLog {
             let asEntry: JSONValue = ["users": [["username": name]]]
             let asName: JSONValue = ["users": [name]]
             let asMember: JSONValue = ["usernames": [name]]
-            parameters += [
-                "user:" + user.key, "token:" + user.key + "/", PostgresText(asEntry.canonicalString),
-                PostgresText(asName.canonicalString), PostgresText(asMember.canonicalString),
-            ] as [any PostgresBindable]
+            parameters +=
+                [
+                    "user:" + user.key, "token:" + user.key + "/", PostgresText(asEntry.canonicalString),
+                    PostgresText(asName.canonicalString), PostgresText(asMember.canonicalString),
+                ] as [any PostgresBindable]
             let n = parameters.count
             conditions.append(
                 "(stream = $\(n - 4) OR starts_with(stream, $\(n - 3)) OR data @> $\(n - 2)::jsonb "

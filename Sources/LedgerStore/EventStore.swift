@@ -152,11 +152,12 @@ public struct EventStore {
                     "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5)::jsonb, $\(base + 6), "
                         + "$\(base + 7), $\(base + 8)::timestamptz, $\(base + 9)::timestamptz, $\(base + 10)::bytea, "
                         + "$\(base + 11)::bytea)")
-                parameters += [
-                    event.position, event.stream, event.streamVersion, event.type,
-                    PostgresText(event.data.canonicalString), event.actor, event.reason, event.occurredAt.canonical,
-                    event.recordedAt.canonical, ByteA(event.previousHash), ByteA(event.hash),
-                ] as [any PostgresBindable]
+                parameters +=
+                    [
+                        event.position, event.stream, event.streamVersion, event.type,
+                        PostgresText(event.data.canonicalString), event.actor, event.reason, event.occurredAt.canonical,
+                        event.recordedAt.canonical, ByteA(event.previousHash), ByteA(event.hash),
+                    ] as [any PostgresBindable]
             }
             do {
                 try connection.query(
@@ -175,8 +176,9 @@ public struct EventStore {
 
     /// The last event's position and hash (`nil` for an empty log).
     public func head() throws -> (position: Int64, hash: [UInt8])? {
-        guard let row = try connection.query("SELECT position, hash FROM ledger_events ORDER BY position DESC LIMIT 1")
-            .first
+        guard
+            let row = try connection.query("SELECT position, hash FROM ledger_events ORDER BY position DESC LIMIT 1")
+                .first
         else { return nil }
         return (try row.int64(0), try row.bytes(1))
     }
@@ -207,7 +209,8 @@ public struct EventStore {
         return RecordedEvent(
             position: try row.int64(0), stream: try row.string(1), streamVersion: try row.int64(2),
             type: try row.string(3), data: data, actor: try row.string(5), reason: row[6],
-            occurredAt: Timestamp(microseconds: try row.int64(7)), recordedAt: Timestamp(microseconds: try row.int64(8)),
+            occurredAt: Timestamp(microseconds: try row.int64(7)),
+            recordedAt: Timestamp(microseconds: try row.int64(8)),
             previousHash: try row.bytes(9), hash: try row.bytes(10))
     }
 }

@@ -99,8 +99,10 @@ public struct HistoricalLedger: LedgerReader {
     static let workspaceColumns = "h.id, h.owner, h.name, h.template, h.status"
 
     public func workspace(id: Int64) throws -> WorkspaceRecord? {
-        try rows("SELECT \(Self.workspaceColumns) FROM workspace_history h WHERE h.id = $2 AND \(Self.valid("h"))", [id])
-            .first.map(PostgresLedger.workspace)
+        try rows(
+            "SELECT \(Self.workspaceColumns) FROM workspace_history h WHERE h.id = $2 AND \(Self.valid("h"))", [id]
+        )
+        .first.map(PostgresLedger.workspace)
     }
 
     public func workspace(ownerKey: String, nameKey: String) throws -> WorkspaceRecord? {
@@ -126,9 +128,10 @@ public struct HistoricalLedger: LedgerReader {
         var users: [ShareEntry] = []
         var groups: [ShareEntry] = []
         for row in try rows(
-            "SELECT kind, name, role FROM acl_history h WHERE h.workspace_id = $2 AND \(Self.valid("h"))", [workspaceID])
-        {
-            let entry = ShareEntry(name: try row.string(1), role: try PostgresLedger.enumValue(row, 2, as: WorkspaceRole.self))
+            "SELECT kind, name, role FROM acl_history h WHERE h.workspace_id = $2 AND \(Self.valid("h"))", [workspaceID]
+        ) {
+            let entry = ShareEntry(
+                name: try row.string(1), role: try PostgresLedger.enumValue(row, 2, as: WorkspaceRole.self))
             if try row.string(0) == "user" { users.append(entry) } else { groups.append(entry) }
         }
         return WorkspaceACL(users: users, groups: groups)

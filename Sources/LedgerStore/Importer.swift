@@ -62,7 +62,8 @@ public struct Importer {
                 for item in items {
                     let occurredAt = try EventStore.occurredAt(requested: item.occurredAt, context: context)
                     let decision: Decision
-                    do { decision = try Rules.decide(item.command, actor: item.actor, reader: state) } catch is Refusal {
+                    do { decision = try Rules.decide(item.command, actor: item.actor, reader: state) } catch is Refusal
+                    {
                         report.refused += 1
                         continue
                     }

@@ -69,7 +69,8 @@ public struct Ledger {
                     context: &context)
                 for (event, record) in zip(decision.events, recorded) {
                     projections.begin(position: record.position, occurredAt: record.occurredAt)
-                    try Projection.apply(event, position: record.position, occurredAt: record.occurredAt, to: projections)
+                    try Projection.apply(
+                        event, position: record.position, occurredAt: record.occurredAt, to: projections)
                 }
                 try history.flush()
                 try tx.query("UPDATE projection_state SET position = $1", [context.position])
@@ -114,7 +115,8 @@ public struct Ledger {
         var parameters: [any PostgresBindable] = []
         switch point {
         case nil:
-            sql = "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
+            sql =
+                "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
                 + "ORDER BY position DESC LIMIT 1"
         case .position(let position)?:
             let head = try connection.query("SELECT coalesce(max(position), 0) FROM ledger_events").first?.int64(0) ?? 0
@@ -122,11 +124,13 @@ public struct Ledger {
                 throw LedgerError.invalidInput(
                     "--at-position \(position) is outside the log (positions 0 to \(head))")
             }
-            sql = "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
+            sql =
+                "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
                 + "WHERE position = $1"
             parameters = [position]
         case .time(let time)?:
-            sql = "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
+            sql =
+                "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
                 + "WHERE occurred_at <= $1::timestamptz ORDER BY occurred_at DESC, position DESC LIMIT 1"
             parameters = [time.canonical]
         }

@@ -81,7 +81,9 @@ public struct LocalCluster: Sendable {
     @discardableResult
     public func stop() throws -> Bool {
         guard isRunning() else { return false }
-        let result = try runAsServer([try LocalCluster.binary("pg_ctl"), "-D", dataDirectory, "-m", "fast", "-w", "stop"])
+        let result = try runAsServer([
+            try LocalCluster.binary("pg_ctl"), "-D", dataDirectory, "-m", "fast", "-w", "stop",
+        ])
         guard result.status == 0 else {
             throw LedgerError.database("pg_ctl stop failed: \(result.output.trimmed)")
         }

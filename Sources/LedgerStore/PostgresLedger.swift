@@ -145,7 +145,9 @@ public struct PostgresLedger: LedgerWriter {
             Statement("SELECT name, role FROM workspace_group_acl WHERE workspace_id = $1", [workspaceID]),
         ])
         func entries(_ result: QueryResult) throws -> [ShareEntry] {
-            try result.rows.map { ShareEntry(name: try $0.string(0), role: try Self.enumValue($0, 1, as: WorkspaceRole.self)) }
+            try result.rows.map {
+                ShareEntry(name: try $0.string(0), role: try Self.enumValue($0, 1, as: WorkspaceRole.self))
+            }
         }
         return WorkspaceACL(users: try entries(results[0]), groups: try entries(results[1]))
     }
@@ -155,7 +157,8 @@ public struct PostgresLedger: LedgerWriter {
     }
 
     public func workspaceIDs(sharedWithGroup groupKey: String) throws -> [Int64] {
-        try int64s("SELECT workspace_id FROM workspace_group_acl WHERE group_key = $1 ORDER BY workspace_id", [groupKey])
+        try int64s(
+            "SELECT workspace_id FROM workspace_group_acl WHERE group_key = $1 ORDER BY workspace_id", [groupKey])
     }
 
     public func workspaceIDs(sharedWithGroupsOfUser userKey: String) throws -> [Int64] {
@@ -169,7 +172,8 @@ public struct PostgresLedger: LedgerWriter {
 
     public func accessRow(workspaceID: Int64, userKey: String) throws -> AccessRow? {
         try connection.query(
-            "SELECT \(Self.accessColumns) FROM access WHERE workspace_id = $1 AND user_key = $2", [workspaceID, userKey]
+            "SELECT \(Self.accessColumns) FROM access WHERE workspace_id = $1 AND user_key = $2",
+            [workspaceID, userKey]
         ).first.map(Self.access)
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import AccessModel
+import Foundation
 import PostgresClient
 
 /// What `replay` and `replay --verify` did.
@@ -161,7 +161,8 @@ public struct Replay {
             try tx.query(definition)
             if let constraint = row[3] {
                 try tx.query(
-                    "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(constraint) PRIMARY KEY USING INDEX \(try row.string(1))")
+                    "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(constraint) PRIMARY KEY USING INDEX \(try row.string(1))"
+                )
             }
         }
     }
@@ -179,7 +180,9 @@ public struct Replay {
             try tx.query("DROP TABLE public.\(table)")
             try tx.query("ALTER TABLE \(Replay.scratchSchema).\(table) SET SCHEMA public")
             for grant in grants.rows {
-                try tx.query("GRANT \(try grant.string(1)) ON public.\(table) TO \(try tx.escapeIdentifier(try grant.string(0)))")
+                try tx.query(
+                    "GRANT \(try grant.string(1)) ON public.\(table) TO \(try tx.escapeIdentifier(try grant.string(0)))"
+                )
             }
         }
         try tx.query("DROP SCHEMA \(Replay.scratchSchema)")

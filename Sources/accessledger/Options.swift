@@ -35,12 +35,17 @@ struct OutputOptions: ParsableArguments {
 
 /// `--at TIME` / `--at-position N`: answer as of a past point of the log.
 struct PointOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Answer as of this time (RFC 3339): right after the last event at or before it.",
-                               valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "Answer as of this time (RFC 3339): right after the last event at or before it.",
+            valueName: "time"))
     var at: String?
 
-    @Option(name: .customLong("at-position"), help: ArgumentHelp("Answer as of this position of the log.",
-                                                                   valueName: "n"))
+    @Option(
+        name: .customLong("at-position"),
+        help: ArgumentHelp(
+            "Answer as of this position of the log.",
+            valueName: "n"))
     var atPosition: Int64?
 
     /// The point asked for, or `nil` for now.

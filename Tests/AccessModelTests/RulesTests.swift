@@ -625,14 +625,16 @@ struct SyntaxFirstTests {
     @Test(arguments: [nil, "ghost", "bad actor"])
     func aMalformedEntryIsNamedWhateverTheActor(actor: String?) throws {
         let ledger = InMemoryLedger()
-        _ = try Rules.decide(.createUser(username: "admin", serviceAccount: false, role: nil), actor: nil, reader: ledger)
+        _ = try Rules.decide(
+            .createUser(username: "admin", serviceAccount: false, role: nil), actor: nil, reader: ledger)
         for event in try Rules.decide(
             .createUser(username: "admin", serviceAccount: false, role: nil), actor: nil, reader: ledger
         ).events {
             try Projection.apply(event, position: 1, occurredAt: Timestamp(microseconds: 0), to: ledger)
         }
         do {
-            _ = try Rules.decide(.share(workspace: "svc/ws", users: ["alice_bob:admin"], groups: []), actor: actor, reader: ledger)
+            _ = try Rules.decide(
+                .share(workspace: "svc/ws", users: ["alice_bob:admin"], groups: []), actor: actor, reader: ledger)
             Issue.record("a malformed entry was accepted")
         } catch let refusal as Refusal {
             #expect(refusal.exitCode == 2)

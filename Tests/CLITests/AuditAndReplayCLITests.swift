@@ -42,9 +42,13 @@ struct AuditAndReplayCLITests {
         }
         #expect(printed.count >= 8)
         for (position, text) in printed {
-            let again = try cli.ok(["sharing", "status", Self.workspace, "--at-position", String(position), "-o", "json"])
+            let again = try cli.ok([
+                "sharing", "status", Self.workspace, "--at-position", String(position), "-o", "json",
+            ])
             #expect(again == text, "at position \(position)")
-            let listed = try cli.ok(["list", "--search", "shared:true", "--at-position", String(position), "-o", "json"])
+            let listed = try cli.ok([
+                "list", "--search", "shared:true", "--at-position", String(position), "-o", "json",
+            ])
             #expect(listed == lists[position])
         }
         // --at a time: the answer right after the last event at or before it.
@@ -75,13 +79,17 @@ struct AuditAndReplayCLITests {
         #expect(alice[0]["role"] == "admin" && alice[0]["state"] == "active")
         #expect(alice[0]["started_by"]?["actor"] == "admin" && alice[0]["started_by"]?["type"] == "workspace_shared")
         #expect(alice[0]["ended_by"]?["reason"] == .string(reason))
-        #expect(alice[1]["role"] == .null && alice[1]["live_role"] == "admin" && alice[1]["state"] == "pending_revocation")
+        #expect(
+            alice[1]["role"] == .null && alice[1]["live_role"] == "admin" && alice[1]["state"] == "pending_revocation")
         #expect(alice[1]["ended_by"]?["type"] == "workspace_restarted")
         #expect(alice[1]["ended_by"]?["actor"] == "oncall-sre")
         #expect(alice[1]["to"]?["position"] != .null)
         let keys = Set(alice[0].objectValue?.keys.map { $0 } ?? [])
-        #expect(keys.isSuperset(of: ["workspace", "username", "role", "live_role", "state", "via", "from", "to",
-                                     "started_by", "ended_by"]))
+        #expect(
+            keys.isSuperset(of: [
+                "workspace", "username", "role", "live_role", "state", "via", "from", "to",
+                "started_by", "ended_by",
+            ]))
 
         let csv = try cli.ok(["audit", "history", "--user", "alice", "-o", "csv"])
         let records = try Self.parseCSV(csv)
@@ -169,7 +177,9 @@ struct AuditAndReplayCLITests {
             if quoted {
                 if c == "\"" {
                     if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-                } else { field.append(c) }
+                } else {
+                    field.append(c)
+                }
             } else if c == "\"" {
                 quoted = true
             } else if c == "," {

@@ -2,8 +2,8 @@ import AccessModel
 import Foundation
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 /// The foundation's commands, run as a user would: the built binary against a real PostgreSQL.
 @Suite("CLI: migrate, verify, audit log, embedded database")
@@ -13,7 +13,10 @@ struct FoundationCLITests {
         var events: [RecordedEvent] = []
         for n in 0..<count {
             events += try TestDatabase.append(
-                [NewEvent(stream: "s\(n % 2)", type: n % 2 == 0 ? "even_event" : "odd_event", data: ["n": .int(Int64(n))])],
+                [
+                    NewEvent(
+                        stream: "s\(n % 2)", type: n % 2 == 0 ? "even_event" : "odd_event", data: ["n": .int(Int64(n))])
+                ],
                 on: connection, actor: n % 3 == 0 ? "Alice" : "bob", reason: n == 4 ? "INC-7, \"urgent\"" : nil)
         }
         return events
@@ -120,12 +123,17 @@ struct FoundationCLITests {
         #expect(fifth["time"] == .string(events[4].occurredAt.rfc3339))
 
         let byActor = try runCLI(["audit", "log", "-o", "json", "--actor", "alice", "--database", db.conninfo])
-        #expect(try JSONValue.parse(byActor.stdout).arrayValue?.compactMap { $0["position"]?.intValue } == [1, 4, 7, 10])
-        let byType = try runCLI(["audit", "log", "-o", "json", "--type", "odd_event", "--actor", "bob",
-                                 "--database", db.conninfo])
+        #expect(
+            try JSONValue.parse(byActor.stdout).arrayValue?.compactMap { $0["position"]?.intValue } == [1, 4, 7, 10])
+        let byType = try runCLI([
+            "audit", "log", "-o", "json", "--type", "odd_event", "--actor", "bob",
+            "--database", db.conninfo,
+        ])
         #expect(try JSONValue.parse(byType.stdout).arrayValue?.compactMap { $0["position"]?.intValue } == [2, 6, 8])
-        let future = try runCLI(["audit", "log", "-o", "json", "--since", "2999-01-01T00:00:00Z",
-                                 "--database", db.conninfo])
+        let future = try runCLI([
+            "audit", "log", "-o", "json", "--since", "2999-01-01T00:00:00Z",
+            "--database", db.conninfo,
+        ])
         #expect(future.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
         let window = try runCLI([
             "audit", "log", "-o", "json", "--since", events[2].occurredAt.rfc3339, "--until",

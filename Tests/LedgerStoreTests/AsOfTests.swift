@@ -1,8 +1,8 @@
 import AccessModel
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 /// `--at-position` answers, at every position of a random history, equal an independent replay
 /// of the log in memory up to that position.
@@ -16,16 +16,23 @@ struct AsOfTests {
     @Test func everyPositionOfARandomHistoryMatchesAnInMemoryReplay() throws {
         var random = SplitMix64(seed: 2026)
         var time = Timestamp(rfc3339: "2026-01-01T00:00:00Z") ?? Timestamp(microseconds: 0)
-        var items = [ImportItem(command: .createUser(username: "root", serviceAccount: false, role: nil), actor: nil,
-                                occurredAt: time)]
+        var items = [
+            ImportItem(
+                command: .createUser(username: "root", serviceAccount: false, role: nil), actor: nil,
+                occurredAt: time)
+        ]
         for user in RandomCommands.users {
-            items.append(ImportItem(command: .createUser(username: user, serviceAccount: user == "svc", role: nil),
-                                    actor: "root", occurredAt: time))
+            items.append(
+                ImportItem(
+                    command: .createUser(username: user, serviceAccount: user == "svc", role: nil),
+                    actor: "root", occurredAt: time))
         }
         for _ in 0..<12_000 {
             time.microseconds += Int64(random.below(3)) * 60_000_000
-            items.append(ImportItem(command: RandomCommands.next(&random), actor: random.pick(RandomCommands.actors),
-                                    occurredAt: time))
+            items.append(
+                ImportItem(
+                    command: RandomCommands.next(&random), actor: random.pick(RandomCommands.actors),
+                    occurredAt: time))
         }
         let db = try TestDatabase.create()
         defer { db.drop() }
@@ -43,8 +50,9 @@ struct AsOfTests {
             let live = memory.allWorkspaces().filter { $0.status != .deleted }
             let (listing, asOf) = try ledger.listWorkspaces(search: nil, at: point)
             #expect(asOf == AsOf(position: event.position, time: event.occurredAt))
-            #expect(listing.map(\.workspace) == live.sorted { $0.reference.lowercased() < $1.reference.lowercased() },
-                    "list at \(event.position)")
+            #expect(
+                listing.map(\.workspace) == live.sorted { $0.reference.lowercased() < $1.reference.lowercased() },
+                "list at \(event.position)")
             #expect(listing.map(\.shared) == listing.map { !memory.acl(workspaceID: $0.workspace.id).isEmpty })
             for workspace in live {
                 let (status, _) = try ledger.sharingStatus(workspace.reference, at: point)
@@ -59,7 +67,8 @@ struct AsOfTests {
                         continue
                     }
                     let expected = live.filter {
-                        query.matches($0, acl: memory.acl(workspaceID: $0.id), access: memory.accessRows(workspaceID: $0.id))
+                        query.matches(
+                            $0, acl: memory.acl(workspaceID: $0.id), access: memory.accessRows(workspaceID: $0.id))
                     }.map(\.id).sorted()
                     let got = try ledger.listWorkspaces(search: search, at: point).0.map(\.workspace.id).sorted()
                     #expect(got == expected, "\(search) at \(event.position)")

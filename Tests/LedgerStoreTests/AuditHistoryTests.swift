@@ -1,8 +1,8 @@
 import AccessModel
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Audit history: intervals of access")
 struct AuditHistoryTests {
@@ -19,8 +19,10 @@ struct AuditHistoryTests {
         try run(.createUser(username: "alice", serviceAccount: false, role: nil), "admin", "2026-03-01T09:00:00Z")
         try run(.createUser(username: "svc", serviceAccount: true, role: nil), "admin", "2026-03-01T09:00:00Z")
         try run(.createWorkspace(workspace: "svc/ws", template: "t"), "admin", "2026-03-01T09:01:00Z")
-        try run(.share(workspace: "svc/ws", users: ["alice:admin"], groups: []), "admin", "2026-03-02T10:00:00Z", "INC-1")
-        try run(.unshare(workspace: "svc/ws", users: ["alice"], groups: []), "admin", "2026-03-03T02:14:00Z", "rotation")
+        try run(
+            .share(workspace: "svc/ws", users: ["alice:admin"], groups: []), "admin", "2026-03-02T10:00:00Z", "INC-1")
+        try run(
+            .unshare(workspace: "svc/ws", users: ["alice"], groups: []), "admin", "2026-03-03T02:14:00Z", "rotation")
         try run(.restartWorkspace(workspace: "svc/ws"), "svc", "2026-03-03T06:00:00Z")
 
         let history = AuditHistory(connection: try db.connectAsApp())

@@ -2,8 +2,8 @@ import AccessModel
 import Foundation
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Event log in PostgreSQL")
 struct EventStoreTests {
@@ -93,7 +93,9 @@ struct EventStoreTests {
         #expect(try EventStore(connection: connection).events().count == 1)
     }
 
-    @Test(arguments: ["UPDATE ledger_events SET actor = 'mallory'", "DELETE FROM ledger_events", "TRUNCATE ledger_events"])
+    @Test(arguments: [
+        "UPDATE ledger_events SET actor = 'mallory'", "DELETE FROM ledger_events", "TRUNCATE ledger_events",
+    ])
     func changesAreRefusedForTheApplicationRole(statement: String) throws {
         let db = try TestDatabase.create()
         defer { db.drop() }
@@ -104,7 +106,9 @@ struct EventStoreTests {
         #expect(try EventStore(connection: connection).events().first?.actor == "tester")
     }
 
-    @Test(arguments: ["UPDATE ledger_events SET actor = 'mallory'", "DELETE FROM ledger_events", "TRUNCATE ledger_events"])
+    @Test(arguments: [
+        "UPDATE ledger_events SET actor = 'mallory'", "DELETE FROM ledger_events", "TRUNCATE ledger_events",
+    ])
     func changesAreRefusedForTheTableOwnerEvenAsReplica(statement: String) throws {
         let db = try TestDatabase.create()
         defer { db.drop() }

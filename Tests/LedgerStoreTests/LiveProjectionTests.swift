@@ -1,8 +1,8 @@
 import AccessModel
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 /// The live path (rules and projections against the PostgreSQL tables) must agree with a replay
 /// of the log through the same code in memory.
@@ -19,12 +19,15 @@ struct LiveProjectionTests {
         try ledger.execute(.createUser(username: "oncall-sre", serviceAccount: true, role: nil), actor: "admin")
         try ledger.execute(.createGroup(name: "sre-oncall"), actor: "admin")
         try ledger.execute(.editGroup(name: "sre-oncall", addUsers: ["dave"], removeUsers: []), actor: "admin")
-        try ledger.execute(.createWorkspace(workspace: "oncall-sre/oncall-workspace", template: "oncall"), actor: "admin")
+        try ledger.execute(
+            .createWorkspace(workspace: "oncall-sre/oncall-workspace", template: "oncall"), actor: "admin")
         try ledger.execute(
             .share(workspace: "oncall-sre/oncall-workspace", users: ["alice:admin,bob"], groups: ["sre-oncall"]),
             actor: "admin")
-        try ledger.execute(.unshare(workspace: "oncall-sre/oncall-workspace", users: ["alice"], groups: []), actor: "admin")
-        try ledger.execute(.share(workspace: "oncall-sre/oncall-workspace", users: ["carol"], groups: []), actor: "admin")
+        try ledger.execute(
+            .unshare(workspace: "oncall-sre/oncall-workspace", users: ["alice"], groups: []), actor: "admin")
+        try ledger.execute(
+            .share(workspace: "oncall-sre/oncall-workspace", users: ["carol"], groups: []), actor: "admin")
 
         let (status, asOf) = try ledger.sharingStatus("oncall-sre/oncall-workspace")
         #expect(asOf.position == 12)
@@ -40,7 +43,8 @@ struct LiveProjectionTests {
         #expect(after.access.map(\.username) == ["bob", "carol", "dave"])
         #expect(after.access.allSatisfy { $0.state == .active })
         #expect(!after.restartRequired)
-        #expect(try ledger.listWorkspaces(search: "shared_with_user:bob").0.map(\.workspace.name) == ["oncall-workspace"])
+        #expect(
+            try ledger.listWorkspaces(search: "shared_with_user:bob").0.map(\.workspace.name) == ["oncall-workspace"])
         #expect(try ledger.listWorkspaces(search: "shared_with_user:dave").0.isEmpty)
         #expect(try ledger.listWorkspaces(search: "has_access:dave").0.count == 1)
         #expect(try ledger.listWorkspaces(search: "shared_with_group:SRE-oncall status:running").0.count == 1)
@@ -95,7 +99,9 @@ struct LiveProjectionTests {
             }
             #expect(try EventStore(connection: connection).head()?.position == appended)
         }
-        #expect(refused > 10 && appended > 100, "the sequence exercised both paths: \(appended) appended, \(refused) refused")
+        #expect(
+            refused > 10 && appended > 100,
+            "the sequence exercised both paths: \(appended) appended, \(refused) refused")
 
         let replayed = InMemoryLedger()
         try EventStore(connection: connection).forEachEvent { event in try Projection.apply(event, to: replayed) }
@@ -145,13 +151,17 @@ enum RandomCommands {
         switch r.below(20) {
         case 0, 1: return .createUser(username: user, serviceAccount: user == "svc", role: r.pick([nil, "member"]))
         case 2: return r.pick([.suspendUser(username: user), .activateUser(username: user)])
-        case 3: return r.below(10) == 0 ? .deleteUser(username: user) : .createWorkspace(workspace: workspace, template: "t")
+        case 3:
+            return r.below(10) == 0
+                ? .deleteUser(username: user) : .createWorkspace(workspace: workspace, template: "t")
         case 4: return .createGroup(name: r.pick(groups))
         case 5, 6:
             return .editGroup(
                 name: r.pick(groups), addUsers: r.below(2) == 0 ? [user] : [],
                 removeUsers: r.below(2) == 0 ? [r.pick(users.filter { $0 != user })] : [])
-        case 7: return .syncGroups(user: user, groups: [r.pick(groups), r.pick(["g3", "g1"])], createMissing: r.below(2) == 0)
+        case 7:
+            return .syncGroups(
+                user: user, groups: [r.pick(groups), r.pick(["g3", "g1"])], createMissing: r.below(2) == 0)
         case 8: return r.below(5) == 0 ? .deleteGroup(name: r.pick(groups)) : .createGroup(name: "g2")
         case 9: return .createWorkspace(workspace: workspace, template: "t")
         case 10: return .startWorkspace(workspace: workspace)
@@ -163,11 +173,15 @@ enum RandomCommands {
                 groups: r.below(2) == 0 ? [r.pick(groups) + role] : [])
         case 16, 17:
             return .unshare(
-                workspace: workspace, users: r.below(3) > 0 ? [user] : [], groups: r.below(2) == 0 ? [r.pick(groups)] : [])
+                workspace: workspace, users: r.below(3) > 0 ? [user] : [],
+                groups: r.below(2) == 0 ? [r.pick(groups)] : [])
         case 18:
-            return r.below(6) == 0 ? .deleteWorkspace(workspace: workspace) : .createWorkspace(workspace: workspace, template: "t")
+            return r.below(6) == 0
+                ? .deleteWorkspace(workspace: workspace) : .createWorkspace(workspace: workspace, template: "t")
         default:
-            return .createToken(user: user, name: "t\(r.below(3))", lifetime: r.pick(["24h", "200h", "0h"]), secretSHA256: String(repeating: "ab", count: 32))
+            return .createToken(
+                user: user, name: "t\(r.below(3))", lifetime: r.pick(["24h", "200h", "0h"]),
+                secretSHA256: String(repeating: "ab", count: 32))
         }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Migrations")
 struct MigrationTests {
@@ -33,8 +33,9 @@ struct MigrationTests {
         let connection = try db.connect()
         let again = try Migrator.migrate(connection)
         #expect(again.applied.isEmpty)
-        #expect(try connection.query("SELECT count(*) FROM ledger_migrations").first?.int64(0)
-            == Int64(Migration.all.count))
+        #expect(
+            try connection.query("SELECT count(*) FROM ledger_migrations").first?.int64(0)
+                == Int64(Migration.all.count))
         #expect(try Migrator.currentVersion(connection) == Migration.all.map(\.version).max())
     }
 

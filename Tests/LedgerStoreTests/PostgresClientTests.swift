@@ -1,8 +1,8 @@
 import Foundation
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite("libpq client against a real server")
 struct PostgresClientTests {
@@ -11,9 +11,12 @@ struct PostgresClientTests {
         defer { db.drop() }
         let connection = try db.connect()
         let hostile = "'); DROP TABLE x; --"
-        let row = try connection.query("SELECT $1::text, $2::bigint, $3::bool, $4::text IS NULL", [
-            hostile, Int64.max, true, String?.none,
-        ]).first
+        let row = try connection.query(
+            "SELECT $1::text, $2::bigint, $3::bool, $4::text IS NULL",
+            [
+                hostile, Int64.max, true, String?.none,
+            ]
+        ).first
         #expect(row?[0] == hostile)
         #expect(try row?.int64(1) == Int64.max)
         #expect(try row?.bool(2) == true)

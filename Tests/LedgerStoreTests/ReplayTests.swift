@@ -1,8 +1,8 @@
 import AccessModel
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Replay: rebuild and verify projections from the log")
 struct ReplayTests {
@@ -29,8 +29,9 @@ struct ReplayTests {
         let report = try Replay(events: try db.connect(), target: owner).verify()
         #expect(report.events == head)
         #expect(report.differences.isEmpty, "\(report.differences.prefix(5))")
-        #expect(try owner.query("SELECT count(*) FROM pg_namespace WHERE nspname = 'accessledger_rebuild'").first?
-            .int64(0) == 0, "verify leaves nothing behind")
+        #expect(
+            try owner.query("SELECT count(*) FROM pg_namespace WHERE nspname = 'accessledger_rebuild'").first?
+                .int64(0) == 0, "verify leaves nothing behind")
     }
 
     @Test func verifyFindsAHandEditedRowAndReplayRepairsIt() throws {
@@ -39,10 +40,13 @@ struct ReplayTests {
         let owner = try db.connect()
         let before = try PostgresLedger(connection: owner).snapshot()
         let edited = try owner.query(
-            "UPDATE access SET username = 'mallory', via = '{}' WHERE ctid = (SELECT ctid FROM access LIMIT 1) RETURNING user_key")
+            "UPDATE access SET username = 'mallory', via = '{}' WHERE ctid = (SELECT ctid FROM access LIMIT 1) RETURNING user_key"
+        )
         #expect(edited.rows.count == 1)
         try owner.query("DELETE FROM workspace_group_acl WHERE ctid = (SELECT ctid FROM workspace_group_acl LIMIT 1)")
-        try owner.query("UPDATE access_history SET to_position = NULL WHERE ctid = (SELECT ctid FROM access_history WHERE to_position IS NOT NULL LIMIT 1)")
+        try owner.query(
+            "UPDATE access_history SET to_position = NULL WHERE ctid = (SELECT ctid FROM access_history WHERE to_position IS NOT NULL LIMIT 1)"
+        )
 
         let report = try Replay(events: try db.connect(), target: owner).verify()
         #expect(!report.ok)
@@ -91,18 +95,24 @@ struct ReplayTests {
 struct ImportTests {
     @Test func importingEqualsRunningTheCommandsOneByOne() throws {
         var random = SplitMix64(seed: 77)
-        var items = [ImportItem(command: .createUser(username: "root", serviceAccount: false, role: nil), actor: nil,
-                                occurredAt: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!)]
+        var items = [
+            ImportItem(
+                command: .createUser(username: "root", serviceAccount: false, role: nil), actor: nil,
+                occurredAt: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!)
+        ]
         for user in RandomCommands.users {
-            items.append(ImportItem(
-                command: .createUser(username: user, serviceAccount: user == "svc", role: nil), actor: "root",
-                occurredAt: items[items.count - 1].occurredAt))
+            items.append(
+                ImportItem(
+                    command: .createUser(username: user, serviceAccount: user == "svc", role: nil), actor: "root",
+                    occurredAt: items[items.count - 1].occurredAt))
         }
         for n in 0..<500 {
-            items.append(ImportItem(
-                command: RandomCommands.next(&random), actor: random.pick(RandomCommands.actors),
-                reason: n % 50 == 0 ? "batch \(n)" : nil,
-                occurredAt: Timestamp(microseconds: items[items.count - 1].occurredAt.microseconds + Int64(n % 3) * 1_000_000)))
+            items.append(
+                ImportItem(
+                    command: RandomCommands.next(&random), actor: random.pick(RandomCommands.actors),
+                    reason: n % 50 == 0 ? "batch \(n)" : nil,
+                    occurredAt: Timestamp(
+                        microseconds: items[items.count - 1].occurredAt.microseconds + Int64(n % 3) * 1_000_000)))
         }
         let imported = try TestDatabase.create()
         defer { imported.drop() }
@@ -118,13 +128,21 @@ struct ImportTests {
         let app = try oneByOne.connectAsApp()
         var accepted = 0
         for item in items {
-            if (try? Ledger(connection: app).execute(item.command, actor: item.actor, reason: item.reason,
-                                                    occurredAt: item.occurredAt)) != nil { accepted += 1 }
+            if (try? Ledger(connection: app).execute(
+                item.command, actor: item.actor, reason: item.reason,
+                occurredAt: item.occurredAt)) != nil
+            {
+                accepted += 1
+            }
         }
         #expect(accepted == report.accepted)
         #expect(try PostgresLedger(connection: owner).snapshot() == PostgresLedger(connection: app).snapshot())
-        let importedEvents = try EventStore(connection: owner).events().map { [$0.stream, $0.type, $0.data.canonicalString, $0.actor, $0.occurredAt.canonical] }
-        let executedEvents = try EventStore(connection: app).events().map { [$0.stream, $0.type, $0.data.canonicalString, $0.actor, $0.occurredAt.canonical] }
+        let importedEvents = try EventStore(connection: owner).events().map {
+            [$0.stream, $0.type, $0.data.canonicalString, $0.actor, $0.occurredAt.canonical]
+        }
+        let executedEvents = try EventStore(connection: app).events().map {
+            [$0.stream, $0.type, $0.data.canonicalString, $0.actor, $0.occurredAt.canonical]
+        }
         #expect(importedEvents == executedEvents)
     }
 }

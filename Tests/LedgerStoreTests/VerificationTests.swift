@@ -1,8 +1,8 @@
 import AccessModel
 import LedgerStore
 import PostgresClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Hash chain and verification")
 struct VerificationTests {

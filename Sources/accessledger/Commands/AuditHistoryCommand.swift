@@ -57,7 +57,9 @@ struct AuditHistoryCommand: ParsableCommand {
 
     static func cause(_ cause: AccessInterval.Cause?) -> OutputJSON {
         guard let cause else { return .null }
-        return .object([("actor", .string(cause.actor)), ("type", .string(cause.type)), ("reason", .string(cause.reason))])
+        return .object([
+            ("actor", .string(cause.actor)), ("type", .string(cause.type)), ("reason", .string(cause.reason)),
+        ])
     }
 
     static func json(_ interval: AccessInterval) -> OutputJSON {
@@ -103,7 +105,8 @@ struct AuditHistoryCommand: ParsableCommand {
 
     static func table(_ intervals: [AccessInterval]) -> String {
         guard !intervals.isEmpty else { return "no access in that period\n" }
-        var table = Table("WORKSPACE", "USER", "ROLE", "LIVE ROLE", "STATE", "VIA", "FROM", "TO", "STARTED BY", "ENDED BY")
+        var table = Table(
+            "WORKSPACE", "USER", "ROLE", "LIVE ROLE", "STATE", "VIA", "FROM", "TO", "STARTED BY", "ENDED BY")
         for i in intervals {
             table.append(
                 i.workspace, i.username, Cell.role(i.role), Cell.role(i.liveRole), i.state.rawValue, Cell.list(i.via),

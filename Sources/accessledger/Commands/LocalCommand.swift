@@ -8,7 +8,8 @@ struct LocalCommand: ParsableCommand {
         subcommands: [Status.self, Stop.self])
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show where the embedded cluster lives and whether it runs.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show where the embedded cluster lives and whether it runs.")
         func run() throws {
             let cluster = LocalCluster(home: LocalCluster.defaultHome())
             let pid = cluster.serverPID()

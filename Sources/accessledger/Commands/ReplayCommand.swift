@@ -26,7 +26,8 @@ struct ReplayCommand: ParsableCommand {
         let replay = Replay(events: events, target: target)
         let progress = Progress(label: verify ? "replayed (verify)" : "replayed")
         let start = Progress.now()
-        let report = try verify
+        let report =
+            try verify
             ? replay.verify { count, total in progress.update(count, total: total) }
             : replay.run { count, total in progress.update(count, total: total) }
         progress.finish()
