@@ -52,6 +52,8 @@ public struct Name: Sendable, Hashable, CustomStringConvertible {
     /// The identity key of any name-like string: ASCII letters lowercased, everything else kept.
     /// Implementations of ``LedgerReader`` receive keys made by this function.
     public static func key(_ text: String) -> String {
+        // Most names are already lowercase: return them as they are, without allocating.
+        guard text.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else { return text }
         var bytes = Array(text.utf8)
         for index in bytes.indices where (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[index]) {
             bytes[index] += 32

@@ -277,28 +277,48 @@ private struct Step<Ledger: LedgerWriter> {
         try refresh(workspaceIDs: Array(ids), userKey: userKey)
     }
 
+    /// Recomputes one user's rows on many workspaces, reading the user and their groups once.
     func refresh(workspaceIDs: [Int64], userKey: String) throws {
-        for id in Set(workspaceIDs).sorted() { try refresh(workspaceID: id, userKeys: [userKey]) }
+        let user = try ledger.user(key: userKey)
+        var groupKeys: Set<String>?
+        for id in Set(workspaceIDs).sorted() {
+            guard let workspace = try ledger.workspace(id: id) else { throw fail("no workspace \(id)") }
+            let acl = try ledger.acl(workspaceID: id)
+            if groupKeys == nil, Step.needsGroups(acl, user) { groupKeys = Set(try ledger.groupKeys(ofUser: userKey)) }
+            try recompute(workspace, acl: acl, userKey: userKey, user: user, groupKeys: groupKeys ?? [])
+        }
     }
 
-    /// Recomputes the rows of these users on one workspace: effective role and via from the ACL
-    /// and memberships, live role raised to the effective role while running.
+    /// Recomputes the rows of these users on one workspace.
     func refresh(workspaceID: Int64, userKeys: some Collection<String>) throws {
         guard !userKeys.isEmpty else { return }
         guard let workspace = try ledger.workspace(id: workspaceID) else { throw fail("no workspace \(workspaceID)") }
         let acl = try ledger.acl(workspaceID: workspaceID)
-        let needsGroups = acl.groups.contains { $0.key != GroupRecord.everyoneKey }
         for key in Set(userKeys).sorted() {
             let user = try ledger.user(key: key)
-            let groupKeys = needsGroups && user?.isActive == true ? Set(try ledger.groupKeys(ofUser: key)) : []
-            let (role, via) = Projection.effectiveAccess(of: user, on: workspace, acl: acl, groupKeys: groupKeys)
-            let existing = try ledger.accessRow(workspaceID: workspaceID, userKey: key)
-            let live = workspace.status == .running ? WorkspaceRole.highest(existing?.liveRole, role) : nil
-            let username = user?.username ?? existing?.username ?? key
-            try store(
-                workspaceID: workspaceID, userKey: key, username: username, role: role, live: live, via: via,
-                existing: existing)
+            let groupKeys = Step.needsGroups(acl, user) ? Set(try ledger.groupKeys(ofUser: key)) : []
+            try recompute(workspace, acl: acl, userKey: key, user: user, groupKeys: groupKeys)
         }
+    }
+
+    /// Whether the user's stored groups matter on this ACL (some stored group is in it and the
+    /// user is active); `Everyone` needs no lookup.
+    static func needsGroups(_ acl: WorkspaceACL, _ user: UserRecord?) -> Bool {
+        user?.isActive == true && acl.groups.contains { $0.key != GroupRecord.everyoneKey }
+    }
+
+    /// The row of one user on one workspace: effective role and via from the ACL and memberships,
+    /// live role raised to the effective role while running.
+    func recompute(
+        _ workspace: WorkspaceRecord, acl: WorkspaceACL, userKey key: String, user: UserRecord?, groupKeys: Set<String>
+    ) throws {
+        let (role, via) = Projection.effectiveAccess(of: user, on: workspace, acl: acl, groupKeys: groupKeys)
+        let existing = try ledger.accessRow(workspaceID: workspace.id, userKey: key)
+        let live = workspace.status == .running ? WorkspaceRole.highest(existing?.liveRole, role) : nil
+        let username = user?.username ?? existing?.username ?? key
+        try store(
+            workspaceID: workspace.id, userKey: key, username: username, role: role, live: live, via: via,
+            existing: existing)
     }
 
     /// Writes a row only when it changed; deletes it when both roles are none.
