@@ -99,12 +99,35 @@ public struct Ledger {
     /// With `point`, `body` reads the temporal tables as of that point; without, the current ones.
     public func snapshot<T>(at point: LogPoint? = nil, _ body: (any LedgerReader, AsOf) throws -> T) throws -> T {
         try Ledger.mapErrors {
-            try connection.transaction(isolation: "REPEATABLE READ") { tx in
-                let asOf = try Ledger.resolve(point, on: tx)
-                if point == nil { return try body(PostgresLedger(connection: tx), asOf) }
-                return try body(HistoricalLedger(connection: tx, position: asOf.position), asOf)
+            guard point == nil else {
+                return try connection.transaction(isolation: "REPEATABLE READ") { tx in
+                    let asOf = try Ledger.resolve(point, on: tx)
+                    return try body(HistoricalLedger(connection: tx, position: asOf.position), asOf)
+                }
+            }
+            // Now: the transaction and the head in one round trip.
+            let results = try connection.pipeline([
+                Statement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), Statement(Ledger.headSQL),
+            ])
+            do {
+                let asOf = try Ledger.asOf(results[1].first)
+                let value = try body(PostgresLedger(connection: connection), asOf)
+                try connection.query("COMMIT")
+                return value
+            } catch {
+                if connection.inTransaction { _ = try? connection.query("ROLLBACK") }
+                throw error
             }
         }
+    }
+
+    static let headSQL =
+        "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
+        + "ORDER BY position DESC LIMIT 1"
+
+    static func asOf(_ row: Row?) throws -> AsOf {
+        guard let row else { return AsOf(position: 0, time: nil) }
+        return AsOf(position: try row.int64(0), time: Timestamp(microseconds: try row.int64(1)))
     }
 
     /// The event a point of the log designates: now (the head), `--at-position N`, or the last
@@ -134,8 +157,7 @@ public struct Ledger {
                 + "WHERE occurred_at <= $1::timestamptz ORDER BY occurred_at DESC, position DESC LIMIT 1"
             parameters = [time.canonical]
         }
-        guard let row = try connection.query(sql, parameters).first else { return AsOf(position: 0, time: nil) }
-        return AsOf(position: try row.int64(0), time: Timestamp(microseconds: try row.int64(1)))
+        return try asOf(try connection.query(sql, parameters).first)
     }
 
     /// The workspace that holds `reference` (`OWNER/NAME`) now.
@@ -159,9 +181,29 @@ public struct Ledger {
     /// `owner/name`.
     public func listWorkspaces(search: String?, at point: LogPoint? = nil) throws -> ([WorkspaceListing], AsOf) {
         try snapshot(at: point) { ledger, asOf in
-            let query = try Ledger.mapErrors { try SearchQuery.parse(search ?? "", checkingNamesIn: ledger) }
-            let (sql, parameters) = WorkspaceSearchSQL.statement(for: query, at: point == nil ? nil : asOf.position)
-            let rows = try connection.query(sql, parameters)
+            let rows: QueryResult
+            if point == nil {
+                // Now: look up the names the query mentions and run it in one round trip; the
+                // domain then checks the names against what was found.
+                let syntax = try Ledger.mapErrors { try SearchQuery.parse(search ?? "") }
+                let users = [syntax.owner, syntax.sharedWithUser, syntax.hasAccess].compactMap { $0.map(Name.key) }
+                let groups = [syntax.sharedWithGroup].compactMap { $0.map(Name.key) }
+                let (sql, parameters) = WorkspaceSearchSQL.statement(for: syntax, at: nil)
+                let results = try connection.pipeline([
+                    Statement("SELECT key FROM users WHERE key = ANY($1::text[])", [users]),
+                    Statement("SELECT key FROM groups WHERE key = ANY($1::text[])", [groups]),
+                    Statement(sql, parameters),
+                ])
+                let known = KnownNames(
+                    users: Set(try results[0].rows.map { try $0.string(0) }),
+                    groups: Set(try results[1].rows.map { try $0.string(0) }))
+                _ = try Ledger.mapErrors { try SearchQuery.parse(search ?? "", checkingNamesIn: known) }
+                rows = results[2]
+            } else {
+                let query = try Ledger.mapErrors { try SearchQuery.parse(search ?? "", checkingNamesIn: ledger) }
+                let (sql, parameters) = WorkspaceSearchSQL.statement(for: query, at: asOf.position)
+                rows = try connection.query(sql, parameters)
+            }
             let listings = try rows.rows.map { row in
                 WorkspaceListing(workspace: try PostgresLedger.workspace(row), shared: try row.bool(5))
             }
@@ -308,4 +350,40 @@ enum WorkspaceSearchSQL {
             """
         return (sql, parameters)
     }
+}
+
+/// The users and groups a search mentions, looked up in advance, so that the domain's
+/// ``SearchQuery/parse(_:checkingNamesIn:)`` can check them without more round trips. It only
+/// answers ``user(key:)`` and ``group(key:)``; the records it returns carry just the key.
+struct KnownNames: LedgerReader {
+    let users: Set<String>
+    let groups: Set<String>
+
+    func user(key: String) throws -> UserRecord? {
+        users.contains(key) ? UserRecord(username: key, kind: .human, role: .member, status: .active) : nil
+    }
+    func group(key: String) throws -> GroupRecord? {
+        groups.contains(key) ? GroupRecord(name: key, source: .manual) : nil
+    }
+
+    private func unsupported<T>() throws -> T { throw LedgerError.internal("KnownNames answers names only") }
+    func userCount() throws -> Int { try unsupported() }
+    func activeUserKeys() throws -> [String] { try unsupported() }
+    func activeUserCount() throws -> Int { try unsupported() }
+    func memberKeys(ofGroup groupKey: String) throws -> [String] { try unsupported() }
+    func activeMemberCount(ofGroup groupKey: String) throws -> Int { try unsupported() }
+    func groupKeys(ofUser userKey: String) throws -> [String] { try unsupported() }
+    func workspace(id: Int64) throws -> WorkspaceRecord? { try unsupported() }
+    func workspace(ownerKey: String, nameKey: String) throws -> WorkspaceRecord? { try unsupported() }
+    func workspaceCount(ownerKey: String) throws -> Int { try unsupported() }
+    func nextWorkspaceID() throws -> Int64 { try unsupported() }
+    func acl(workspaceID: Int64) throws -> WorkspaceACL { try unsupported() }
+    func workspaceIDs(sharedWithUser userKey: String) throws -> [Int64] { try unsupported() }
+    func workspaceIDs(sharedWithGroup groupKey: String) throws -> [Int64] { try unsupported() }
+    func workspaceIDs(sharedWithGroupsOfUser userKey: String) throws -> [Int64] { try unsupported() }
+    func accessRow(workspaceID: Int64, userKey: String) throws -> AccessRow? { try unsupported() }
+    func accessRows(workspaceID: Int64) throws -> [AccessRow] { try unsupported() }
+    func accessRows(userKey: String) throws -> [AccessRow] { try unsupported() }
+    func token(userKey: String, nameKey: String) throws -> TokenRecord? { try unsupported() }
+    func tokens(userKey: String) throws -> [TokenRecord] { try unsupported() }
 }
