@@ -1,0 +1,91 @@
+import AccessModel
+import LedgerStore
+import PostgresClient
+
+/// `replay` and `verify` in events per second against a raw ordered read of the same table,
+/// the first stages of replay on their own (to show what bounds it), and the peak resident
+/// memory of replay and verify, each run in its own process (``ChildProcess``).
+struct LogBench {
+    let report: Report
+    let preset: Preset
+    let cluster: BenchCluster
+
+    /// What the event store selects for each event (the same bytes cross the socket).
+    static let eventColumns = """
+        position, stream, stream_version, type, data::text, actor, reason,
+        (extract(epoch FROM occurred_at) * 1000000)::bigint,
+        (extract(epoch FROM recorded_at) * 1000000)::bigint, previous_hash, hash
+        """
+
+    /// Streams every event in position order and only counts the rows: the floor any reader of
+    /// the whole log pays.
+    static func rawOrderedRead(_ connection: Connection) throws -> Int64 {
+        var count: Int64 = 0
+        try connection.stream("SELECT \(eventColumns) FROM ledger_events ORDER BY position") { _ in count += 1 }
+        return count
+    }
+
+    private var repetitions: Int { max(1, preset.logRepetitions) }
+
+    /// Runs `body` once unmeasured (unless `warm`), then `repetitions` times; the events per
+    /// second of each run.
+    private func rates(_ name: String, _ events: Int64, warm: Bool = false, _ body: () throws -> Void) throws -> Samples
+    {
+        if !warm { try body() }
+        var seconds: [Double] = []
+        for _ in 0..<repetitions { seconds.append(try MonotonicClock.time(body).seconds) }
+        Log.line("\(name): \(seconds.map(Format.readable).joined(separator: ", ")) s")
+        return Samples(seconds.map { Double(events) / $0 })
+    }
+
+    /// Runs `job` `repetitions` times in child processes: events per second and peak memory.
+    private func childRuns(_ job: ChildProcess.Job, _ events: Int64, conninfo: String, earlier: [Double] = []) throws
+        -> (rates: Samples, peaks: Samples)
+    {
+        var seconds = earlier
+        var peaks = Samples()
+        for _ in 0..<repetitions {
+            let outcome = try ChildProcess.run(job, conninfo: conninfo)
+            seconds.append(outcome.seconds)
+            peaks.append(outcome.peakMiB)
+        }
+        Log.line(
+            "\(job.rawValue): \(seconds.map(Format.readable).joined(separator: ", ")) s, peak "
+                + "\(peaks.values.map(Format.readable).joined(separator: ", ")) MiB")
+        return (Samples(seconds.map { Double(events) / $0 }), peaks)
+    }
+
+    /// - Parameter firstReplaySeconds: the replay that loaded the ledger, counted as one run.
+    func run(database: String, events: Int64, firstReplaySeconds: Double?) throws {
+        let reader = try cluster.owner(database)
+        let conninfo = cluster.conninfo(database: database)
+        let raw = try rates("raw ordered read", events) { _ = try LogBench.rawOrderedRead(reader) }
+        let decode = try rates("read and decode", events) {
+            var count = 0
+            try EventStore(connection: reader).forEachEvent { _ in count += 1 }
+        }
+        let apply = try rates("read, decode and apply in memory", events, warm: true) {
+            let memory = InMemoryLedger(recordingAccessChanges: false)
+            try EventStore(connection: reader).forEachEvent { try Projection.apply($0, to: memory) }
+        }
+        let rawChild = try childRuns(.rawRead, events, conninfo: conninfo)
+        let replay = try childRuns(
+            .replay, events, conninfo: conninfo, earlier: firstReplaySeconds.map { [$0] } ?? [])
+        let verify = try childRuns(.verify, events, conninfo: conninfo)
+        for (name, samples) in [
+            ("replay", replay.rates), ("verify", verify.rates), ("replay_stage_read_and_decode", decode),
+            ("replay_stage_apply_in_memory", apply),
+        ] {
+            report.add(
+                Measurement(
+                    name: name, unit: "events/s", samples: samples, baseline: "raw_ordered_read",
+                    baselineSamples: raw, higherIsBetter: true))
+        }
+        for (name, peaks) in [("replay_peak_rss", replay.peaks), ("verify_peak_rss", verify.peaks)] {
+            report.add(
+                Measurement(
+                    name: name, unit: "MiB", samples: peaks, baseline: "raw_ordered_read_peak_rss",
+                    baselineSamples: rawChild.peaks, higherIsBetter: false))
+        }
+    }
+}
