@@ -37,12 +37,19 @@ public enum LedgerDatabase {
     /// `SET ROLE` to it so that nothing this process does can change history.
     public static func open(_ source: Source) throws -> Connection {
         let connection = try connect(source)
-        try prepare(connection)
+        if case .embedded = source {
+            // The embedded database is ours: bring it up to date after an upgrade of accessledger.
+            try prepare(connection, migrateIfBehind: true)
+        } else {
+            try prepare(connection)
+        }
         return connection
     }
 
     /// See ``open(_:)``.
-    public static func prepare(_ connection: Connection, migrations: [Migration] = Migration.all) throws {
+    public static func prepare(
+        _ connection: Connection, migrations: [Migration] = Migration.all, migrateIfBehind: Bool = false
+    ) throws {
         let latest = migrations.map(\.version).max() ?? 0
         let row: Row?
         do {
@@ -54,10 +61,18 @@ public enum LedgerDatabase {
                 """
             ).first
         } catch let error as PostgresError where error.sqlState == "42P01" {
+            if migrateIfBehind {
+                try Migrator.migrate(connection, migrations: migrations)
+                return try prepare(connection, migrations: migrations)
+            }
             throw LedgerError.database(
                 "the database has no accessledger schema yet: run `accessledger db migrate` first")
         }
         let current = try row?.optionalInt64(0) ?? 0
+        if current < latest && migrateIfBehind {
+            try Migrator.migrate(connection, migrations: migrations)
+            return try prepare(connection, migrations: migrations)
+        }
         guard current >= latest else {
             throw LedgerError.database(
                 "the database schema is at migration \(current) but this accessledger needs \(latest): "

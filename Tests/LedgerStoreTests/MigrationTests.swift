@@ -57,6 +57,20 @@ struct MigrationTests {
         #expect(error?.description.contains("accessledger db migrate") == true)
     }
 
+    /// The embedded database is migrated on open, also after an upgrade adds a migration.
+    @Test func anOwnedDatabaseIsMigratedWhenBehind() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let fresh = try db.connect()
+        try LedgerDatabase.prepare(fresh, migrateIfBehind: true)
+        #expect(try fresh.query("SELECT current_user").first?[0] == "accessledger_app")
+        let owner = try db.connect()
+        try owner.query("DELETE FROM ledger_migrations WHERE version = $1", [Migration.all.count])
+        let behind = try db.connect()
+        let error = #expect(throws: LedgerError.self) { try LedgerDatabase.prepare(behind) }
+        #expect(error?.description.contains("accessledger db migrate") == true)
+    }
+
     @Test func ordinaryCommandsRunAsTheAppendOnlyRole() throws {
         let db = try TestDatabase.create()
         defer { db.drop() }

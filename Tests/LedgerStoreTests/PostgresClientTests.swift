@@ -47,7 +47,7 @@ struct PostgresClientTests {
         defer { db.drop() }
         let victim = try db.connect()
         let killer = try db.connect()
-        try killer.query("SELECT pg_terminate_backend($1)", [victim.backendPID])
+        try killer.query("SELECT pg_terminate_backend($1, 5000)", [victim.backendPID])
         let start = Date()
         let error = #expect(throws: PostgresError.self) { try victim.query("SELECT 1") }
         #expect(error?.kind == .connection)
