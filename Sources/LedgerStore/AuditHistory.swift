@@ -57,11 +57,7 @@ public struct AuditHistory {
                 parameters.append(try workspaceID(reference))
                 subjectCondition = "h.workspace_id = $1"
             case .user(let username):
-                let name = try Name(username, kind: .user)
-                guard try PostgresLedger(connection: connection).user(key: name.key) != nil else {
-                    throw LedgerError.invalidInput("unknown user \"\(username)\"")
-                }
-                parameters.append(name.key)
+                parameters.append(try Ledger.resolveUser(username, in: PostgresLedger(connection: connection)).key)
                 subjectCondition = "h.user_key = $1"
             }
             var conditions = [subjectCondition]

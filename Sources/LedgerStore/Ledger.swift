@@ -169,6 +169,18 @@ public struct Ledger {
         }
     }
 
+    /// The user named `username` (any status).
+    /// - Throws: ``LedgerError/invalidInput(_:)`` for a malformed or unknown name, naming it.
+    public static func resolveUser(_ username: String, in ledger: some LedgerReader) throws -> UserRecord {
+        try mapErrors {
+            let name = try Name(username, kind: .user)
+            guard let record = try ledger.user(key: name.key) else {
+                throw LedgerError.invalidInput("unknown user \"\(username)\"")
+            }
+            return record
+        }
+    }
+
     /// `sharing status OWNER/NAME [--at …]`: the workspace that holds the name at that point.
     public func sharingStatus(_ reference: String, at point: LogPoint? = nil) throws -> (SharingStatus, AsOf) {
         try snapshot(at: point) { ledger, asOf in
@@ -250,11 +262,8 @@ public struct Ledger {
     public func tokens(user: String?) throws -> [TokenRecord] {
         try Ledger.mapErrors {
             if let user {
-                let name = try Name(user, kind: .user)
-                guard try PostgresLedger(connection: connection).user(key: name.key) != nil else {
-                    throw LedgerError.invalidInput("unknown user \"\(user)\"")
-                }
-                return try PostgresLedger(connection: connection).tokens(userKey: name.key)
+                let ledger = PostgresLedger(connection: connection)
+                return try ledger.tokens(userKey: try Ledger.resolveUser(user, in: ledger).key)
             }
             return try connection.query(
                 "SELECT \(PostgresLedger.tokenColumns) FROM tokens ORDER BY user_key, name_key"
@@ -272,13 +281,7 @@ public struct Ledger {
             filter.streams = ["workspace:\(record.id)"]
         }
         if let user {
-            let record = try Ledger.mapErrors { () throws -> UserRecord in
-                let name = try Name(user, kind: .user)
-                guard let record = try ledger.user(key: name.key) else {
-                    throw LedgerError.invalidInput("unknown user \"\(user)\"")
-                }
-                return record
-            }
+            let record = try Ledger.resolveUser(user, in: ledger)
             filter.subjectUser = (key: record.key, username: record.username)
         }
         return filter
