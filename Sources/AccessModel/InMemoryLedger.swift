@@ -37,7 +37,9 @@ public final class InMemoryLedger: LedgerWriter {
             workspaces: workspaces,
             acls: Dictionary(
                 uniqueKeysWithValues: workspaces.keys.map { id in (id, aclOf(id)) }.filter { !$0.1.isEmpty }),
-            access: accessByWorkspace.filter { !$0.value.isEmpty }, tokens: tokenRecords)
+            access: accessByWorkspace.filter { !$0.value.isEmpty }.mapValues { rows in
+                rows.mapValues { $0.observed(running: isRunning($0.workspaceID)) }
+            }, tokens: tokenRecords)
     }
 
     /// All workspaces, deleted ones included, by id (for `list` in tests and tools).
@@ -96,14 +98,27 @@ public final class InMemoryLedger: LedgerWriter {
         return ids.sorted()
     }
 
+    // Access rows are kept as written and read as the workspace's status now makes them
+    // (``AccessRow/observed(running:)``), as the SQL tables do: a start or stop rewrites only
+    // the rows pending revocation.
+    private func isRunning(_ workspaceID: Int64) -> Bool { workspaces[workspaceID]?.status == .running }
+
     public func accessRow(workspaceID: Int64, userKey: String) -> AccessRow? {
-        accessByWorkspace[workspaceID]?[userKey]
+        accessByWorkspace[workspaceID]?[userKey]?.observed(running: isRunning(workspaceID))
     }
     public func accessRows(workspaceID: Int64) -> [AccessRow] {
-        accessByWorkspace[workspaceID, default: [:]].values.sorted { $0.userKey < $1.userKey }
+        let running = isRunning(workspaceID)
+        return accessByWorkspace[workspaceID, default: [:]].values.map { $0.observed(running: running) }
+            .sorted { $0.userKey < $1.userKey }
     }
     public func accessRows(userKey: String) -> [AccessRow] {
-        accessByUser[userKey, default: []].sorted().compactMap { accessByWorkspace[$0]?[userKey] }
+        accessByUser[userKey, default: []].sorted().compactMap {
+            accessByWorkspace[$0]?[userKey]?.observed(running: isRunning($0))
+        }
+    }
+    public func pendingAccessRows(workspaceID: Int64) -> [AccessRow] {
+        accessByWorkspace[workspaceID, default: [:]].values.filter { $0.state == .pendingRevocation }
+            .sorted { $0.userKey < $1.userKey }
     }
 
     public func token(userKey: String, nameKey: String) -> TokenRecord? {

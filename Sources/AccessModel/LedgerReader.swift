@@ -55,6 +55,9 @@ public protocol LedgerReader {
     func accessRows(workspaceID: Int64) throws -> [AccessRow]
     /// The access rows of the user, on any workspace (any order).
     func accessRows(userKey: String) throws -> [AccessRow]
+    /// The access rows of the workspace in state `pending_revocation` (any order): the only rows
+    /// a start, stop or restart changes.
+    func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow]
 
     /// The user's token with this name (revoked or not), or `nil`.
     func token(userKey: String, nameKey: String) throws -> TokenRecord?

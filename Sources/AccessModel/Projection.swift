@@ -17,7 +17,9 @@
 ///   the ACL, a group unshared, a downgrade from admin to use, leaving a group (edit or sync), the
 ///   user suspended or deleted, the group deleted — and loss while stopped is immediate.
 /// - start and restart set every live role to the effective role (pending revocations end); stop
-///   clears them. A row exists while the effective or the live role is not none.
+///   clears them. A row exists while the effective or the live role is not none. Stores keep the
+///   live role only where it differs from what the status implies (``AccessRow/heldRole``), so a
+///   start, stop or restart rewrites only the rows pending revocation.
 ///
 /// Each event recomputes only the (workspace, user) pairs it can affect, found through the
 /// indexed reads of ``LedgerReader``, so its cost follows the size of the change.
@@ -337,12 +339,15 @@ private struct Step<Ledger: LedgerWriter> {
         if row != existing { try ledger.upsertAccessRow(row, position: position, occurredAt: occurredAt) }
     }
 
-    /// Start, restart (live := effective) or stop (live := none) a workspace.
+    /// Start, restart (live := effective) or stop (live := none) a workspace. Rows that are not
+    /// pending revocation read the same before and after (their live role follows the status),
+    /// so only the pending ones are rewritten: read before the status changes, ended after.
     func setStatus(_ status: WorkspaceStatus, of identity: WorkspaceIdentity) throws {
         var workspace = try existingWorkspace(identity)
+        let pending = try ledger.pendingAccessRows(workspaceID: workspace.id).sorted { $0.userKey < $1.userKey }
         workspace.status = status
         try ledger.upsertWorkspace(workspace)
-        for row in try ledger.accessRows(workspaceID: workspace.id).sorted(by: { $0.userKey < $1.userKey }) {
+        for row in pending {
             let live = status == .running ? row.role : nil
             try store(
                 workspaceID: workspace.id, userKey: row.userKey, username: row.username, role: row.role, live: live,

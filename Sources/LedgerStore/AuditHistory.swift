@@ -44,61 +44,113 @@ public struct AuditHistory {
     }
 
     /// The intervals of `subject` that overlap `[since, until]` (both inclusive, either open), in
-    /// log order.
+    /// log order: the kept intervals of `access_history` cut by the workspaces' running and
+    /// stopped spans (``AccessPeriods``), with the events that began and ended them.
     /// - Throws: ``LedgerError/invalidInput(_:)`` for a malformed or unknown workspace or user.
     public func intervals(of subject: Subject, since: Timestamp? = nil, until: Timestamp? = nil) throws
         -> [AccessInterval]
     {
         try Ledger.mapErrors {
-            var parameters: [any PostgresBindable] = []
-            let subjectCondition: String
-            switch subject {
-            case .workspace(let reference):
-                parameters.append(try workspaceID(reference))
-                subjectCondition = "h.workspace_id = $1"
-            case .user(let username):
-                parameters.append(try Ledger.resolveUser(username, in: PostgresLedger(connection: connection)).key)
-                subjectCondition = "h.user_key = $1"
+            let kept = try keptIntervals(of: subject, since: since, until: until)
+            let workspaceIDs = Set(kept.map(\.row.workspaceID)).sorted().map(String.init)
+            let periods = AccessPeriods.periods(kept: kept, statuses: try statuses(workspaceIDs)).filter { period in
+                (since.map { since in period.to.map { $0.time >= since } ?? true } ?? true)
+                    && (until.map { period.from.time <= $0 } ?? true)
             }
-            var conditions = [subjectCondition]
-            if let since {
-                parameters.append(since.canonical)
-                conditions.append("(h.to_time IS NULL OR h.to_time >= $\(parameters.count)::timestamptz)")
-            }
-            if let until {
-                parameters.append(until.canonical)
-                conditions.append("h.from_time <= $\(parameters.count)::timestamptz")
-            }
-            let rows = try connection.query(
-                """
-                SELECT w.owner || '/' || w.name, h.username, h.role, h.live_role, h.state, h.via,
-                       h.from_position, (extract(epoch FROM h.from_time) * 1000000)::bigint,
-                       h.to_position, (extract(epoch FROM h.to_time) * 1000000)::bigint,
-                       s.actor, s.type, s.reason, e.actor, e.type, e.reason
-                FROM access_history h
-                JOIN workspaces w ON w.id = h.workspace_id
-                JOIN ledger_events s ON s.position = h.from_position
-                LEFT JOIN ledger_events e ON e.position = h.to_position
-                WHERE \(conditions.joined(separator: " AND "))
-                ORDER BY h.from_position, h.workspace_id, h.user_key
-                """, parameters)
-            return try rows.rows.map { row in
-                AccessInterval(
-                    workspace: try row.string(0), username: try row.string(1),
-                    role: try PostgresLedger.optionalRole(row, 2), liveRole: try PostgresLedger.optionalRole(row, 3),
-                    state: try PostgresLedger.enumValue(row, 4, as: AccessState.self),
-                    via: PostgresLedger.textArray(try row.string(5)),
-                    from: AsOf(position: try row.int64(6), time: Timestamp(microseconds: try row.int64(7))),
-                    to: try row.optionalInt64(8).map { position in
-                        AsOf(position: position, time: try row.optionalInt64(9).map(Timestamp.init(microseconds:)))
-                    },
-                    startedBy: AccessInterval.Cause(
-                        actor: try row.string(10), type: try row.string(11), reason: row[12]),
-                    endedBy: try row[13].map { actor in
-                        AccessInterval.Cause(actor: actor, type: try row.string(14), reason: row[15])
-                    })
+            let names = Dictionary(
+                uniqueKeysWithValues: try connection.query(
+                    "SELECT id, owner || '/' || name FROM workspaces WHERE id = ANY($1::bigint[])", [workspaceIDs]
+                ).rows.map { (try $0.int64(0), try $0.string(1)) })
+            let positions = Set(periods.flatMap { [$0.from.position] + ($0.to.map { [$0.position] } ?? []) })
+            let causes = Dictionary(
+                uniqueKeysWithValues: try connection.query(
+                    "SELECT position, actor, type, reason FROM ledger_events WHERE position = ANY($1::bigint[])",
+                    [positions.sorted().map(String.init)]
+                ).rows.map {
+                    (try $0.int64(0), AccessInterval.Cause(actor: try $0.string(1), type: try $0.string(2), reason: $0[3]))
+                })
+            return try periods.map { period in
+                guard let startedBy = causes[period.from.position] else {
+                    throw LedgerError.internal("no event at position \(period.from.position)")
+                }
+                return AccessInterval(
+                    workspace: names[period.row.workspaceID] ?? String(period.row.workspaceID),
+                    username: period.row.username, role: period.row.role, liveRole: period.row.liveRole,
+                    state: period.row.state, via: period.row.via,
+                    from: AsOf(position: period.from.position, time: period.from.time),
+                    to: period.to.map { AsOf(position: $0.position, time: $0.time) }, startedBy: startedBy,
+                    endedBy: period.to.flatMap { causes[$0.position] })
             }
         }
+    }
+
+    /// The kept intervals of the subject's access rows that may overlap `[since, until]`.
+    func keptIntervals(of subject: Subject, since: Timestamp?, until: Timestamp?) throws -> [AccessPeriods.Kept] {
+        var parameters: [any PostgresBindable] = []
+        let subjectCondition: String
+        switch subject {
+        case .workspace(let reference):
+            parameters.append(try workspaceID(reference))
+            subjectCondition = "h.workspace_id = $1"
+        case .user(let username):
+            parameters.append(try Ledger.resolveUser(username, in: PostgresLedger(connection: connection)).key)
+            subjectCondition = "h.user_key = $1"
+        }
+        var conditions = [subjectCondition]
+        if let since {
+            parameters.append(since.canonical)
+            conditions.append("(h.to_time IS NULL OR h.to_time >= $\(parameters.count)::timestamptz)")
+        }
+        if let until {
+            parameters.append(until.canonical)
+            conditions.append("h.from_time <= $\(parameters.count)::timestamptz")
+        }
+        let rows = try connection.query(
+            """
+            SELECT h.workspace_id, h.username, h.role, h.held_role, h.via, \(Self.intervalColumns)
+            FROM access_history h
+            WHERE \(conditions.joined(separator: " AND "))
+            """, parameters)
+        return try rows.rows.map { row in
+            let (from, to) = try Self.interval(row, at: 5)
+            return AccessPeriods.Kept(
+                row: AccessRow(
+                    workspaceID: try row.int64(0), username: try row.string(1),
+                    role: try PostgresLedger.optionalRole(row, 2), heldRole: try PostgresLedger.optionalRole(row, 3),
+                    via: PostgresLedger.textArray(try row.string(4)), running: true),
+                from: from, to: to)
+        }
+    }
+
+    /// Every interval of these workspaces' records: whether each was running, and when.
+    func statuses(_ workspaceIDs: [String]) throws -> [Int64: [AccessPeriods.Status]] {
+        var statuses: [Int64: [AccessPeriods.Status]] = [:]
+        for row in try connection.query(
+            """
+            SELECT h.id, h.status = 'running', \(Self.intervalColumns)
+            FROM workspace_history h WHERE h.id = ANY($1::bigint[])
+            """, [workspaceIDs]
+        ).rows {
+            let (from, to) = try Self.interval(row, at: 2)
+            statuses[try row.int64(0), default: []].append(
+                AccessPeriods.Status(running: try row.bool(1), from: from, to: to))
+        }
+        return statuses
+    }
+
+    static let intervalColumns = """
+        h.from_position, (extract(epoch FROM h.from_time) * 1000000)::bigint,
+        h.to_position, (extract(epoch FROM h.to_time) * 1000000)::bigint
+        """
+
+    /// The interval in the four columns from `index` (``intervalColumns``).
+    static func interval(_ row: Row, at index: Int) throws -> (AccessPeriods.Point, AccessPeriods.Point?) {
+        let from = AccessPeriods.Point(
+            position: try row.int64(index), time: Timestamp(microseconds: try row.int64(index + 1)))
+        let to = try row.optionalInt64(index + 2).map { position in
+            AccessPeriods.Point(position: position, time: Timestamp(microseconds: try row.int64(index + 3)))
+        }
+        return (from, to)
     }
 
     /// The workspace holding `reference` now, else the last workspace that held it.

@@ -164,13 +164,14 @@ public struct HistoricalLedger: LedgerReader {
 
     // MARK: Access
 
-    static let accessColumns = "h.workspace_id, h.username, h.role, h.live_role, h.via"
+    static let accessColumns = PostgresLedger.accessColumns
+    static let accessFrom = "access_history a JOIN workspace_history w ON w.id = a.workspace_id AND \(valid("w"))"
 
     public func accessRow(workspaceID: Int64, userKey: String) throws -> AccessRow? {
         try rows(
             """
-            SELECT \(Self.accessColumns) FROM access_history h
-            WHERE h.workspace_id = $2 AND h.user_key = $3 AND \(Self.valid("h"))
+            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
+            WHERE a.workspace_id = $2 AND a.user_key = $3 AND \(Self.valid("a"))
             """, [workspaceID, userKey]
         ).first.map(PostgresLedger.access)
     }
@@ -178,8 +179,17 @@ public struct HistoricalLedger: LedgerReader {
     public func accessRows(workspaceID: Int64) throws -> [AccessRow] {
         try rows(
             """
-            SELECT \(Self.accessColumns) FROM access_history h
-            WHERE h.workspace_id = $2 AND \(Self.valid("h")) ORDER BY h.user_key
+            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
+            WHERE a.workspace_id = $2 AND \(Self.valid("a")) ORDER BY a.user_key
+            """, [workspaceID]
+        ).map(PostgresLedger.access)
+    }
+
+    public func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] {
+        try rows(
+            """
+            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
+            WHERE a.workspace_id = $2 AND a.held_role IS NOT NULL AND \(Self.valid("a")) ORDER BY a.user_key
             """, [workspaceID]
         ).map(PostgresLedger.access)
     }
@@ -187,8 +197,8 @@ public struct HistoricalLedger: LedgerReader {
     public func accessRows(userKey: String) throws -> [AccessRow] {
         try rows(
             """
-            SELECT \(Self.accessColumns) FROM access_history h
-            WHERE h.user_key = $2 AND \(Self.valid("h")) ORDER BY h.workspace_id
+            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
+            WHERE a.user_key = $2 AND \(Self.valid("a")) ORDER BY a.workspace_id
             """, [userKey]
         ).map(PostgresLedger.access)
     }

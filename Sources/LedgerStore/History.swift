@@ -25,7 +25,7 @@ public struct HistoryTable: Sendable, Hashable {
         casts: ["workspace_id": "bigint"])
     public static let access = HistoryTable(
         name: "access_history", keyColumns: ["workspace_id", "user_key"],
-        valueColumns: ["username", "role", "live_role", "via", "state"],
+        valueColumns: ["username", "role", "held_role", "via"],
         casts: ["workspace_id": "bigint", "via": "text[]"])
 
     public static let all: [HistoryTable] = [.users, .groups, .members, .workspaces, .acl, .access]
@@ -133,7 +133,7 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
         try base.upsertAccessRow(row, position: position, occurredAt: occurredAt)
         sink.change(
             .access, key: [String(row.workspaceID), row.userKey],
-            values: [row.username, row.role?.rawValue, row.liveRole?.rawValue, Self.text(row.via), row.state.rawValue],
+            values: [row.username, row.role?.rawValue, row.heldRole?.rawValue, Self.text(row.via)],
             position: position, time: occurredAt)
     }
 
@@ -177,6 +177,9 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
     }
     public func accessRows(workspaceID: Int64) throws -> [AccessRow] { try base.accessRows(workspaceID: workspaceID) }
     public func accessRows(userKey: String) throws -> [AccessRow] { try base.accessRows(userKey: userKey) }
+    public func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] {
+        try base.pendingAccessRows(workspaceID: workspaceID)
+    }
     public func token(userKey: String, nameKey: String) throws -> TokenRecord? {
         try base.token(userKey: userKey, nameKey: nameKey)
     }

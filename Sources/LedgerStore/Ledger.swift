@@ -341,7 +341,7 @@ enum WorkspaceSearchSQL {
         }
         if let pending = query.pendingRevocation {
             let exists =
-                "EXISTS (SELECT 1 FROM \(access) p WHERE p.workspace_id = w.id AND p.state = 'pending_revocation' "
+                "EXISTS (SELECT 1 FROM \(access) p WHERE p.workspace_id = w.id AND p.held_role IS NOT NULL "
                 + "AND \(valid("p")))"
             conditions.append(pending ? exists : "NOT " + exists)
         }
@@ -387,6 +387,7 @@ struct KnownNames: LedgerReader {
     func accessRow(workspaceID: Int64, userKey: String) throws -> AccessRow? { try unsupported() }
     func accessRows(workspaceID: Int64) throws -> [AccessRow] { try unsupported() }
     func accessRows(userKey: String) throws -> [AccessRow] { try unsupported() }
+    func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] { try unsupported() }
     func token(userKey: String, nameKey: String) throws -> TokenRecord? { try unsupported() }
     func tokens(userKey: String) throws -> [TokenRecord] { try unsupported() }
 }

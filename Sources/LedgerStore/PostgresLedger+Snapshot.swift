@@ -42,7 +42,7 @@ extension PostgresLedger {
             acls[id] = WorkspaceACL(users: userEntries[id] ?? [], groups: groupEntries[id] ?? [])
         }
         var access: [Int64: [String: AccessRow]] = [:]
-        for row in try connection.query("SELECT \(Self.accessColumns) FROM access").rows {
+        for row in try connection.query("SELECT \(Self.accessColumns) FROM \(Self.accessFrom)").rows {
             let entry = try Self.access(row)
             access[entry.workspaceID, default: [:]][entry.userKey] = entry
         }

@@ -48,11 +48,14 @@ public struct PostgresLedger: LedgerWriter {
             status: try enumValue(row, 4, as: WorkspaceStatus.self))
     }
 
-    static let accessColumns = "workspace_id, username, role, live_role, via"
+    /// The columns of an access row over `access a JOIN workspaces w` (or their history tables):
+    /// what is kept, and whether the workspace runs, which gives the live role.
+    static let accessColumns = "a.workspace_id, a.username, a.role, a.held_role, a.via, w.status = 'running'"
+    static let accessFrom = "access a JOIN workspaces w ON w.id = a.workspace_id"
     static func access(_ row: Row) throws -> AccessRow {
         AccessRow(
             workspaceID: try row.int64(0), username: try row.string(1), role: try optionalRole(row, 2),
-            liveRole: try optionalRole(row, 3), via: textArray(try row.string(4)))
+            heldRole: try optionalRole(row, 3), via: textArray(try row.string(4)), running: try row.bool(5))
     }
 
     static let tokenColumns = """
@@ -172,20 +175,31 @@ public struct PostgresLedger: LedgerWriter {
 
     public func accessRow(workspaceID: Int64, userKey: String) throws -> AccessRow? {
         try connection.query(
-            "SELECT \(Self.accessColumns) FROM access WHERE workspace_id = $1 AND user_key = $2",
+            "SELECT \(Self.accessColumns) FROM \(Self.accessFrom) WHERE a.workspace_id = $1 AND a.user_key = $2",
             [workspaceID, userKey]
         ).first.map(Self.access)
     }
 
     public func accessRows(workspaceID: Int64) throws -> [AccessRow] {
         try connection.query(
-            "SELECT \(Self.accessColumns) FROM access WHERE workspace_id = $1 ORDER BY user_key", [workspaceID]
+            "SELECT \(Self.accessColumns) FROM \(Self.accessFrom) WHERE a.workspace_id = $1 ORDER BY a.user_key",
+            [workspaceID]
+        ).rows.map(Self.access)
+    }
+
+    public func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] {
+        try connection.query(
+            """
+            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
+            WHERE a.workspace_id = $1 AND a.held_role IS NOT NULL ORDER BY a.user_key
+            """, [workspaceID]
         ).rows.map(Self.access)
     }
 
     public func accessRows(userKey: String) throws -> [AccessRow] {
         try connection.query(
-            "SELECT \(Self.accessColumns) FROM access WHERE user_key = $1 ORDER BY workspace_id", [userKey]
+            "SELECT \(Self.accessColumns) FROM \(Self.accessFrom) WHERE a.user_key = $1 ORDER BY a.workspace_id",
+            [userKey]
         ).rows.map(Self.access)
     }
 
@@ -272,15 +286,12 @@ public struct PostgresLedger: LedgerWriter {
     public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) throws {
         try connection.query(
             """
-            INSERT INTO access (workspace_id, user_key, username, role, live_role, via, state)
-            VALUES ($1, $2, $3, $4, $5, $6::text[], $7)
+            INSERT INTO access (workspace_id, user_key, username, role, held_role, via)
+            VALUES ($1, $2, $3, $4, $5, $6::text[])
             ON CONFLICT (workspace_id, user_key) DO UPDATE
-            SET username = $3, role = $4, live_role = $5, via = $6::text[], state = $7
+            SET username = $3, role = $4, held_role = $5, via = $6::text[]
             """,
-            [
-                row.workspaceID, row.userKey, row.username, row.role?.rawValue, row.liveRole?.rawValue, row.via,
-                row.state.rawValue,
-            ])
+            [row.workspaceID, row.userKey, row.username, row.role?.rawValue, row.heldRole?.rawValue, row.via])
     }
 
     public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) throws {

@@ -123,12 +123,12 @@ public struct Replay {
             "workspace_group_acl", "workspace_id, group_key, name, role",
             state.acls.flatMap { id, acl in acl.groups.map { [String(id), $0.key, $0.name, $0.role.rawValue] } })
         try copy(
-            "access", "workspace_id, user_key, username, role, live_role, via, state",
+            "access", "workspace_id, user_key, username, role, held_role, via",
             state.access.values.flatMap { rows in
                 rows.values.map {
                     [
-                        String($0.workspaceID), $0.userKey, $0.username, $0.role?.rawValue, $0.liveRole?.rawValue,
-                        $0.via.postgresText, $0.state.rawValue,
+                        String($0.workspaceID), $0.userKey, $0.username, $0.role?.rawValue, $0.heldRole?.rawValue,
+                        $0.via.postgresText,
                     ]
                 }
             })

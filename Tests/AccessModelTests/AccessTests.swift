@@ -276,6 +276,30 @@ import Testing
         #expect(t.ledger.accessChanges.last?.row == nil)
     }
 
+    /// Stores keep the live role only while pending, so a start, stop or restart rewrites the
+    /// pending rows and nothing else, while every row still reads right.
+    @Test func lifecycleRewritesOnlyPendingRows() throws {
+        let t = try shared()
+        let quiet = t.ledger.accessChanges.count
+        try t.run(.stopWorkspace(workspace: "svc/ws"), as: "root")
+        try expectRow(t, "alice", role: .admin, live: nil, via: ["user"], state: .active)
+        try t.run(.startWorkspace(workspace: "svc/ws"), as: "root")
+        try t.run(.restartWorkspace(workspace: "svc/ws"), as: "root")
+        try expectRow(t, "alice", role: .admin, live: .admin, via: ["user"], state: .active)
+        #expect(t.ledger.accessChanges.count == quiet, "no pending row, nothing rewritten")
+
+        try t.run(.share(workspace: "svc/ws", users: ["alice:use"], groups: []), as: "root")
+        try expectRow(t, "alice", role: .use, live: .admin, via: ["user"], state: .pendingRevocation)
+        #expect(try t.row("svc/ws", "alice")?.heldRole == .admin)
+        let downgraded = t.ledger.accessChanges.count
+        try t.run(.restartWorkspace(workspace: "svc/ws"), as: "root")
+        #expect(t.ledger.accessChanges.count == downgraded + 1)
+        #expect(t.ledger.accessChanges.last?.userKey == "alice")
+        try expectRow(t, "alice", role: .use, live: .use, via: ["user"], state: .active)
+        try expectRow(t, "bob", role: .use, live: .use, via: ["group:sre"], state: .active)
+        #expect(try t.row("svc/ws", "alice")?.heldRole == nil)
+    }
+
     @Test func replayGivesTheSameState() throws {
         let t = try shared()
         try t.run(.unshare(workspace: "svc/ws", users: ["alice"], groups: []), as: "root")

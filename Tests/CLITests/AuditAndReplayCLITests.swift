@@ -148,7 +148,7 @@ struct AuditAndReplayCLITests {
         let before = try cli.ok(["sharing", "status", Self.workspace, "-o", "json"])
 
         let owner = try cli.db.connect()
-        try owner.query("UPDATE access SET live_role = NULL, state = 'active' WHERE username = 'bob'")
+        try owner.query("UPDATE access SET held_role = NULL WHERE username = 'bob'")
         try owner.query("DELETE FROM workspace_user_acl WHERE username = 'alice'")
         let damaged = try cli.run(["replay", "--verify", "-o", "json"])
         #expect(damaged.status == 5)

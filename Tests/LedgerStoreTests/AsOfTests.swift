@@ -44,8 +44,10 @@ struct AsOfTests {
         let ledger = Ledger(connection: try db.connectAsApp())
         let memory = InMemoryLedger()
         var compared = 0
+        var periods = ExpectedPeriods()
         for event in try EventStore(connection: owner).events() {
             try Projection.apply(event, to: memory)
+            periods.observe(memory, at: event.position)
             let point = LogPoint.position(event.position)
             let live = memory.allWorkspaces().filter { $0.status != .deleted }
             let (listing, asOf) = try ledger.listWorkspaces(search: nil, at: point)
@@ -76,6 +78,21 @@ struct AsOfTests {
             }
         }
         #expect(compared > 2_000)
+
+        // audit history, per user, equals the maximal runs of the rows seen at every position.
+        let history = AuditHistory(connection: try db.connectAsApp())
+        var intervals = 0
+        for user in ["root"] + RandomCommands.users {
+            let got = try history.intervals(of: .user(user)).map {
+                ExpectedPeriods.Period(
+                    workspace: $0.workspace, row: [$0.role?.rawValue, $0.liveRole?.rawValue, $0.state.rawValue]
+                        + $0.via, from: $0.from.position, to: $0.to?.position)
+            }
+            let expected = periods.closed(user: Name.key(user), names: memory)
+            #expect(got == expected, "audit history of \(user)")
+            intervals += got.count
+        }
+        #expect(intervals > 200, "the history exercised audit history (\(intervals) intervals)")
         // Now equals the latest position, and a time between events means the event before it.
         let head = try #require(try EventStore(connection: owner).head())
         let (now, nowAsOf) = try ledger.listWorkspaces(search: nil)
@@ -92,5 +109,51 @@ struct AsOfTests {
         }
         #expect(beyond?.exitCode == 2)
         #expect(try ledger.listWorkspaces(search: nil, at: .position(0)).0.isEmpty)
+    }
+}
+
+/// Maximal periods of constant access rows, found by looking at every position of an in-memory
+/// replay (independently of how the store keeps them).
+struct ExpectedPeriods {
+    struct Period: Equatable, CustomStringConvertible {
+        var workspace: String
+        var row: [String?]
+        var from: Int64
+        var to: Int64?
+        var description: String { "\(workspace) \(row) [\(from), \(to.map(String.init) ?? "-"))" }
+    }
+
+    struct Key: Hashable {
+        var workspaceID: Int64
+        var userKey: String
+    }
+
+    private var open: [Key: (row: [String?], from: Int64)] = [:]
+    private var done: [(Key, [String?], Int64, Int64?)] = []
+
+    mutating func observe(_ memory: InMemoryLedger, at position: Int64) {
+        var now: [Key: [String?]] = [:]
+        for workspace in memory.allWorkspaces() {
+            for row in memory.accessRows(workspaceID: workspace.id) {
+                now[Key(workspaceID: workspace.id, userKey: row.userKey)] =
+                    [row.role?.rawValue, row.liveRole?.rawValue, row.state.rawValue] + row.via
+            }
+        }
+        for (key, interval) in open where now[key] != interval.row {
+            done.append((key, interval.row, interval.from, position))
+            open[key] = nil
+        }
+        for (key, row) in now where open[key] == nil { open[key] = (row, position) }
+    }
+
+    /// The periods of one user, ordered as `audit history` orders them.
+    func closed(user: String, names memory: InMemoryLedger) -> [Period] {
+        let all = done + open.map { ($0.key, $0.value.row, $0.value.from, nil) }
+        return all.filter { $0.0.userKey == user }
+            .sorted { ($0.2, $0.0.workspaceID) < ($1.2, $1.0.workspaceID) }
+            .map { key, row, from, to in
+                Period(
+                    workspace: memory.workspace(id: key.workspaceID)?.reference ?? "?", row: row, from: from, to: to)
+            }
     }
 }

@@ -77,4 +77,56 @@ struct MigrationTests {
         let connection = try db.connectAsApp()
         #expect(try connection.query("SELECT current_user").first?[0] == "accessledger_app")
     }
+
+    /// 0004 keeps the live role only while pending (`held_role`) and merges the access intervals
+    /// that only a stop or start had split.
+    @Test func heldRoleMigrationKeepsWhatTheRowsSaid() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let owner = try db.connect()
+        let version = Migration.all.firstIndex { $0.name.hasPrefix("0004") } ?? 0
+        try Migrator.migrate(owner, migrations: Array(Migration.all.prefix(version)))
+        // alice: shared (3), workspace stopped (4), started (5), unshared (6), restarted (7).
+        // bob: shared (3) and still there. carol: pending now.
+        try owner.query(
+            """
+            INSERT INTO access_history (workspace_id, user_key, username, role, live_role, via, state,
+                                        from_position, from_time, to_position, to_time)
+            VALUES (1, 'alice', 'alice', 'use', 'use', '{user}', 'active', 3, now(), 4, now()),
+                   (1, 'alice', 'alice', 'use', NULL, '{user}', 'active', 4, now(), 5, now()),
+                   (1, 'alice', 'alice', 'use', 'use', '{user}', 'active', 5, now(), 6, '2026-01-06Z'),
+                   (1, 'alice', 'alice', NULL, 'use', '{}', 'pending_revocation', 6, now(), 7, '2026-01-07Z'),
+                   (1, 'bob', 'Bob', 'admin', 'admin', '{user}', 'active', 3, now(), 4, now()),
+                   (1, 'bob', 'Bob', 'admin', NULL, '{user}', 'active', 4, now(), 5, '2026-01-05Z'),
+                   (1, 'bob', 'Bob', 'admin', 'admin', '{user}', 'active', 5, now(), NULL, NULL)
+            """)
+        try owner.query(
+            """
+            INSERT INTO access (workspace_id, user_key, username, role, live_role, via, state)
+            VALUES (1, 'bob', 'Bob', 'admin', 'admin', '{user}', 'active'),
+                   (1, 'carol', 'carol', NULL, 'use', '{}', 'pending_revocation')
+            """)
+        try Migrator.migrate(owner)
+        let history = try owner.query(
+            """
+            SELECT user_key, coalesce(role, '-'), coalesce(held_role, '-'), via::text, from_position,
+                   coalesce(to_position::text, '-'), coalesce(to_time::date::text, '-')
+            FROM access_history ORDER BY user_key, from_position
+            """
+        ).rows.map { $0.values.map { $0 ?? "NULL" }.joined(separator: " ") }
+        #expect(
+            history == [
+                "alice use - {user} 3 6 2026-01-06",
+                "alice - use {} 6 7 2026-01-07",
+                "bob admin - {user} 3 - -",
+            ])
+        let access = try owner.query(
+            "SELECT user_key, coalesce(role, '-'), coalesce(held_role, '-') FROM access ORDER BY user_key"
+        ).rows.map { $0.values.map { $0 ?? "NULL" }.joined(separator: " ") }
+        #expect(access == ["bob admin -", "carol - use"])
+        let pendingIndex = try owner.query(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'access_pending_idx'"
+        ).first?[0]
+        #expect(pendingIndex?.contains("held_role IS NOT NULL") == true)
+    }
 }
