@@ -38,11 +38,39 @@ public struct HistoryTable: Sendable, Hashable {
     func cast(_ column: String) -> String { casts[column].map { "::" + $0 } ?? "" }
 }
 
+/// One key or value column of a temporal table, typed as the column is.
+public enum HistoryValue: Sendable, Hashable {
+    case text(String?)
+    case int64(Int64)
+    case bool(Bool)
+    case textArray([String])
+
+    /// As a query parameter (with the casts of ``HistoryTable/casts``).
+    var bindable: any PostgresBindable {
+        switch self {
+        case .text(let value): return PostgresText(value)
+        case .int64(let value): return value
+        case .bool(let value): return value
+        case .textArray(let values): return values
+        }
+    }
+
+    /// Appends the value to binary COPY rows.
+    func write(to rows: inout BinaryCopyRows) {
+        switch self {
+        case .text(let value): rows.text(value)
+        case .int64(let value): rows.int64(value)
+        case .bool(let value): rows.bool(value)
+        case .textArray(let values): rows.textArray(values)
+        }
+    }
+}
+
 /// Where interval changes go: SQL statements on the live path, COPY batches during replay.
 public protocol HistorySink: AnyObject {
     /// Ends the open interval of `key` in `table` (if any) at `position`, and opens a new one
     /// with `values` unless `values` is `nil` (the entity is gone).
-    func change(_ table: HistoryTable, key: [String], values: [String?]?, position: Int64, time: Timestamp)
+    func change(_ table: HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp)
 }
 
 /// A ``LedgerWriter`` that forwards every call to `base` and records the temporal projections
@@ -71,75 +99,77 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
         try Projection.apply(event, to: self)
     }
 
-    private func record(_ table: HistoryTable, _ key: [String], _ values: [String?]?) {
+    private func record(_ table: HistoryTable, _ key: [HistoryValue], _ values: [HistoryValue]?) {
         sink.change(table, key: key, values: values, position: position, time: time)
     }
-
-    static func text(_ array: [String]) -> String { array.postgresText ?? "{}" }
 
     // MARK: Writes, with their history
 
     public func upsertUser(_ user: UserRecord) throws {
         try base.upsertUser(user)
-        record(.users, [user.key], [user.username, user.kind.rawValue, user.role.rawValue, user.status.rawValue])
+        record(
+            .users, [.text(user.key)],
+            [.text(user.username), .text(user.kind.rawValue), .text(user.role.rawValue), .text(user.status.rawValue)])
     }
 
     public func upsertGroup(_ group: GroupRecord) throws {
         try base.upsertGroup(group)
-        record(.groups, [group.key], [group.name, group.isDeleted ? "t" : "f"])
+        record(.groups, [.text(group.key)], [.text(group.name), .bool(group.isDeleted)])
     }
 
     public func addMember(groupKey: String, userKey: String) throws {
         try base.addMember(groupKey: groupKey, userKey: userKey)
-        record(.members, [groupKey, userKey], [])
+        record(.members, [.text(groupKey), .text(userKey)], [])
     }
 
     public func removeMember(groupKey: String, userKey: String) throws {
         try base.removeMember(groupKey: groupKey, userKey: userKey)
-        record(.members, [groupKey, userKey], nil)
+        record(.members, [.text(groupKey), .text(userKey)], nil)
     }
 
     public func upsertWorkspace(_ workspace: WorkspaceRecord) throws {
         try base.upsertWorkspace(workspace)
         record(
-            .workspaces, [String(workspace.id)],
+            .workspaces, [.int64(workspace.id)],
             [
-                workspace.owner, workspace.ownerKey, workspace.name, workspace.nameKey, workspace.template,
-                workspace.status.rawValue,
+                .text(workspace.owner), .text(workspace.ownerKey), .text(workspace.name), .text(workspace.nameKey),
+                .text(workspace.template), .text(workspace.status.rawValue),
             ])
     }
 
     public func setUserEntry(workspaceID: Int64, entry: ShareEntry) throws {
         try base.setUserEntry(workspaceID: workspaceID, entry: entry)
-        record(.acl, [String(workspaceID), "user", entry.key], [entry.name, entry.role.rawValue])
+        record(.acl, [.int64(workspaceID), .text("user"), .text(entry.key)], [.text(entry.name), .text(entry.role.rawValue)])
     }
 
     public func removeUserEntry(workspaceID: Int64, userKey: String) throws {
         try base.removeUserEntry(workspaceID: workspaceID, userKey: userKey)
-        record(.acl, [String(workspaceID), "user", userKey], nil)
+        record(.acl, [.int64(workspaceID), .text("user"), .text(userKey)], nil)
     }
 
     public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) throws {
         try base.setGroupEntry(workspaceID: workspaceID, entry: entry)
-        record(.acl, [String(workspaceID), "group", entry.key], [entry.name, entry.role.rawValue])
+        record(
+            .acl, [.int64(workspaceID), .text("group"), .text(entry.key)], [.text(entry.name), .text(entry.role.rawValue)])
     }
 
     public func removeGroupEntry(workspaceID: Int64, groupKey: String) throws {
         try base.removeGroupEntry(workspaceID: workspaceID, groupKey: groupKey)
-        record(.acl, [String(workspaceID), "group", groupKey], nil)
+        record(.acl, [.int64(workspaceID), .text("group"), .text(groupKey)], nil)
     }
 
     public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) throws {
         try base.upsertAccessRow(row, position: position, occurredAt: occurredAt)
         sink.change(
-            .access, key: [String(row.workspaceID), row.userKey],
-            values: [row.username, row.role?.rawValue, row.heldRole?.rawValue, Self.text(row.via)],
+            .access, key: [.int64(row.workspaceID), .text(row.userKey)],
+            values: [.text(row.username), .text(row.role?.rawValue), .text(row.heldRole?.rawValue), .textArray(row.via)],
             position: position, time: occurredAt)
     }
 
     public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) throws {
         try base.deleteAccessRow(workspaceID: workspaceID, userKey: userKey, position: position, occurredAt: occurredAt)
-        sink.change(.access, key: [String(workspaceID), userKey], values: nil, position: position, time: occurredAt)
+        sink.change(
+            .access, key: [.int64(workspaceID), .text(userKey)], values: nil, position: position, time: occurredAt)
     }
 
     public func upsertToken(_ token: TokenRecord) throws { try base.upsertToken(token) }
@@ -194,14 +224,16 @@ public final class SQLHistorySink: HistorySink {
 
     public init(connection: Connection) { self.connection = connection }
 
-    public func change(_ table: HistoryTable, key: [String], values: [String?]?, position: Int64, time: Timestamp) {
+    public func change(
+        _ table: HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp
+    ) {
         let keyMatch = table.keyColumns.enumerated().map { "\($1) = $\($0 + 3)\(table.cast($1))" }
             .joined(separator: " AND ")
         statements.append(
             Statement(
                 "UPDATE \(table.name) SET to_position = $1, to_time = $2::timestamptz WHERE \(keyMatch) "
                     + "AND to_position IS NULL",
-                [position, time.canonical] + key.map { $0 as any PostgresBindable }))
+                [position, time.canonical] + key.map(\.bindable)))
         guard let values else { return }
         let columns = table.keyColumns + table.valueColumns
         let placeholders = columns.enumerated().map { "$\($0 + 1)\(table.cast($1))" }
@@ -210,8 +242,7 @@ public final class SQLHistorySink: HistorySink {
             Statement(
                 "INSERT INTO \(table.name) (\(columns.joined(separator: ", ")), from_position, from_time) "
                     + "VALUES (\(placeholders.joined(separator: ", ")), $\(count + 1), $\(count + 2)::timestamptz)",
-                key.map { $0 as any PostgresBindable } + values.map { PostgresText($0) as any PostgresBindable }
-                    + [position, time.canonical]))
+                key.map(\.bindable) + values.map(\.bindable) + [position, time.canonical]))
     }
 
     /// Sends the queued statements.

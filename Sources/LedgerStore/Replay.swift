@@ -99,49 +99,79 @@ public struct Replay {
     }
 
     func copyCurrentState(_ state: LedgerSnapshot, head: Int64, to tx: Connection, schema: String) throws {
-        func copy(_ table: String, _ columns: String, _ rows: [[String?]]) throws {
-            try tx.copyIn("COPY \(schema).\(table) (\(columns)) FROM STDIN", rows: rows)
+        /// Copies one row per element of `items`, each written as `columns` by `row`.
+        func copy<Items: Sequence>(
+            _ table: String, _ columns: String, _ items: Items, _ row: (Items.Element, inout BinaryCopyRows) -> Void
+        ) throws {
+            let count = columns.split(separator: ",").count
+            var rows = BinaryCopyRows()
+            for item in items {
+                rows.beginRow(fields: count)
+                row(item, &rows)
+            }
+            try tx.copyIn("COPY \(schema).\(table) (\(columns)) FROM STDIN (FORMAT binary)", binary: rows)
+        }
+        try copy("users", "key, username, kind, role, status", state.users.values) { user, rows in
+            for text in [user.key, user.username, user.kind.rawValue, user.role.rawValue, user.status.rawValue] {
+                rows.text(text)
+            }
+        }
+        try copy("groups", "key, name, source, is_deleted", state.groups.values) { group, rows in
+            rows.text(group.key)
+            rows.text(group.name)
+            rows.text(group.source.rawValue)
+            rows.bool(group.isDeleted)
         }
         try copy(
-            "users", "key, username, kind, role, status",
-            state.users.values.map { [$0.key, $0.username, $0.kind.rawValue, $0.role.rawValue, $0.status.rawValue] })
+            "group_members", "group_key, user_key", state.members.lazy.flatMap { group, users in users.map { (group, $0) } }
+        ) { member, rows in
+            rows.text(member.0)
+            rows.text(member.1)
+        }
+        try copy("workspaces", "id, owner, owner_key, name, name_key, template, status", state.workspaces.values) {
+            workspace, rows in
+            rows.int64(workspace.id)
+            for text in [
+                workspace.owner, workspace.ownerKey, workspace.name, workspace.nameKey, workspace.template,
+                workspace.status.rawValue,
+            ] { rows.text(text) }
+        }
+        func entries(_ table: String, _ columns: String, _ list: (WorkspaceACL) -> [ShareEntry]) throws {
+            try copy(table, columns, state.acls.flatMap { id, acl in list(acl).map { (id, $0) } }) { item, rows in
+                rows.int64(item.0)
+                rows.text(item.1.key)
+                rows.text(item.1.name)
+                rows.text(item.1.role.rawValue)
+            }
+        }
+        try entries("workspace_user_acl", "workspace_id, user_key, username, role", \.users)
+        try entries("workspace_group_acl", "workspace_id, group_key, name, role", \.groups)
         try copy(
-            "groups", "key, name, source, is_deleted",
-            state.groups.values.map { [$0.key, $0.name, $0.source.rawValue, $0.isDeleted ? "t" : "f"] })
-        try copy(
-            "group_members", "group_key, user_key",
-            state.members.flatMap { group, users in users.map { [group, $0] } })
-        try copy(
-            "workspaces", "id, owner, owner_key, name, name_key, template, status",
-            state.workspaces.values.map {
-                [String($0.id), $0.owner, $0.ownerKey, $0.name, $0.nameKey, $0.template, $0.status.rawValue]
-            })
-        try copy(
-            "workspace_user_acl", "workspace_id, user_key, username, role",
-            state.acls.flatMap { id, acl in acl.users.map { [String(id), $0.key, $0.name, $0.role.rawValue] } })
-        try copy(
-            "workspace_group_acl", "workspace_id, group_key, name, role",
-            state.acls.flatMap { id, acl in acl.groups.map { [String(id), $0.key, $0.name, $0.role.rawValue] } })
-        try copy(
-            "access", "workspace_id, user_key, username, role, held_role, via",
-            state.access.values.flatMap { rows in
-                rows.values.map {
-                    [
-                        String($0.workspaceID), $0.userKey, $0.username, $0.role?.rawValue, $0.heldRole?.rawValue,
-                        $0.via.postgresText,
-                    ]
-                }
-            })
+            "access", "workspace_id, user_key, username, role, held_role, via", state.access.values.lazy.flatMap(\.values)
+        ) { row, rows in
+            rows.int64(row.workspaceID)
+            rows.text(row.userKey)
+            rows.text(row.username)
+            rows.text(row.role?.rawValue)
+            rows.text(row.heldRole?.rawValue)
+            rows.textArray(row.via)
+        }
         try copy(
             "tokens",
             "user_key, name_key, username, name, lifetime_seconds, secret_sha256, created_at, expires_at, revoked_at",
-            state.tokens.values.map {
-                [
-                    $0.userKey, $0.nameKey, $0.username, $0.name, String($0.lifetimeSeconds), $0.secretSHA256,
-                    $0.createdAt.canonical, $0.expiresAt.canonical, $0.revokedAt?.canonical,
-                ]
-            })
-        try copy("projection_state", "id, position", [["t", String(head)]])
+            state.tokens.values
+        ) { token, rows in
+            for text in [token.userKey, token.nameKey, token.username, token.name] { rows.text(text) }
+            rows.int64(token.lifetimeSeconds)
+            rows.text(token.secretSHA256)
+            rows.timestamp(unixMicroseconds: token.createdAt.microseconds)
+            rows.timestamp(unixMicroseconds: token.expiresAt.microseconds)
+            rows.timestamp(unixMicroseconds: token.revokedAt?.microseconds)
+        }
+        try copy("projection_state", "id, position", [head]) { head, rows in
+            rows.bool(true)
+            rows.int64(head)
+        }
     }
 
     /// Recreates the live tables' indexes (same names) and primary keys on the scratch tables,
@@ -209,45 +239,57 @@ public struct Replay {
 }
 
 /// Replay's sink: keeps each entity's open interval in memory and writes closed intervals out
-/// in COPY batches, so memory follows the current state, not the length of the log.
+/// as binary COPY rows, so memory follows the current state, not the length of the log.
 final class CopyHistorySink: HistorySink {
-    private var open: [HistoryTable: [[String]: (values: [String?], position: Int64, time: Timestamp)]] = [:]
-    private var buffers: [HistoryTable: [[String?]]] = [:]
-    private(set) var bufferedRows = 0
-
-    func change(_ table: HistoryTable, key: [String], values: [String?]?, position: Int64, time: Timestamp) {
-        if let previous = open[table]?.removeValue(forKey: key) {
-            emit(table, key, previous.values, previous.position, previous.time, to: (position, time))
-        }
-        if let values { open[table, default: [:]][key] = (values, position, time) }
+    private struct Interval {
+        var values: [HistoryValue]
+        var position: Int64
+        var time: Timestamp
     }
 
-    private func emit(
-        _ table: HistoryTable, _ key: [String], _ values: [String?], _ position: Int64, _ time: Timestamp,
-        to end: (Int64, Timestamp)?
-    ) {
-        buffers[table, default: []].append(
-            key.map { Optional($0) } + values
-                + [String(position), time.canonical, end.map { String($0.0) }, end.map { $0.1.canonical }])
+    private var open: [HistoryTable: [[HistoryValue]: Interval]] = [:]
+    private var buffers: [HistoryTable: BinaryCopyRows] = [:]
+    private(set) var bufferedRows = 0
+
+    func change(_ table: HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp) {
+        if let values {
+            let next = Interval(values: values, position: position, time: time)
+            if let previous = open[table, default: [:]].updateValue(next, forKey: key) {
+                emit(table, key, previous, to: (position, time))
+            }
+        } else if let previous = open[table]?.removeValue(forKey: key) {
+            emit(table, key, previous, to: (position, time))
+        }
+    }
+
+    private func emit(_ table: HistoryTable, _ key: [HistoryValue], _ interval: Interval, to end: (Int64, Timestamp)?) {
+        var rows = buffers.removeValue(forKey: table) ?? BinaryCopyRows()
+        rows.beginRow(fields: key.count + interval.values.count + 4)
+        for value in key { value.write(to: &rows) }
+        for value in interval.values { value.write(to: &rows) }
+        rows.int64(interval.position)
+        rows.timestamp(unixMicroseconds: interval.time.microseconds)
+        rows.int64(end?.0)
+        rows.timestamp(unixMicroseconds: end?.1.microseconds)
+        buffers[table] = rows
         bufferedRows += 1
     }
 
     /// Writes the still-open intervals (to_position NULL) to the buffers.
     func closeOpenIntervals() {
         for (table, entries) in open {
-            for (key, interval) in entries {
-                emit(table, key, interval.values, interval.position, interval.time, to: nil)
-            }
+            for (key, interval) in entries { emit(table, key, interval, to: nil) }
         }
         open.removeAll()
     }
 
     func flush(to connection: Connection, schema: String) throws {
-        for (table, rows) in buffers where !rows.isEmpty {
+        for (table, rows) in buffers where rows.count > 0 {
             try connection.copyIn(
-                "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN", rows: rows)
+                "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)",
+                binary: rows)
+            buffers[table]?.reset()
         }
-        buffers.removeAll(keepingCapacity: true)
         bufferedRows = 0
     }
 }

@@ -222,6 +222,33 @@ public final class Connection {
     /// - Returns: the number of rows loaded.
     @discardableResult
     public func copyIn(_ sql: String, rows: some Sequence<[String?]>) throws -> Int {
+        try copyIn(sql) { send in
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 16)
+            for row in rows {
+                Connection.appendCopyRow(row, to: &buffer)
+                if buffer.count >= 1 << 16 {
+                    try send(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            try send(buffer)
+        }
+    }
+
+    /// Bulk-loads rows encoded by ``BinaryCopyRows`` with `COPY … FROM STDIN (FORMAT binary)`.
+    /// Not available inside ``pipeline(_:)``.
+    /// - Returns: the number of rows loaded.
+    @discardableResult
+    public func copyIn(_ sql: String, binary rows: BinaryCopyRows) throws -> Int {
+        try copyIn(sql) { send in
+            try send(rows.bytes)
+            try send(BinaryCopyRows.trailer)
+        }
+    }
+
+    /// Starts the COPY `sql`, lets `write` send its data, ends it and returns the rows loaded.
+    private func copyIn(_ sql: String, write: ((borrowing [UInt8]) throws -> Void) throws -> Void) throws -> Int {
         let connection = try open()
         let start = PQexec(connection, sql)
         let status = start.map { PQresultStatus($0) }
@@ -231,24 +258,23 @@ public final class Connection {
             throw PostgresError(kind: .client, message: "copyIn needs a COPY … FROM STDIN statement")
         }
         PQclear(start)
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 16)
-        func flush() throws {
-            guard !buffer.isEmpty else { return }
-            let sent = buffer.withUnsafeBufferPointer { pointer in
-                pointer.withMemoryRebound(to: CChar.self) { chars in
-                    PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
+        var sendError: Error?
+        do {
+            try write { bytes in
+                guard !bytes.isEmpty else { return }
+                let sent = bytes.withUnsafeBufferPointer { pointer in
+                    pointer.withMemoryRebound(to: CChar.self) { chars in
+                        PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
+                    }
                 }
+                guard sent == 1 else { throw failure(connection) }
             }
-            guard sent == 1 else { throw failure(connection) }
-            buffer.removeAll(keepingCapacity: true)
+        } catch {
+            sendError = error
         }
-        for row in rows {
-            Connection.appendCopyRow(row, to: &buffer)
-            if buffer.count >= 1 << 16 { try flush() }
-        }
-        try flush()
-        guard PQputCopyEnd(connection, nil) == 1 else { throw failure(connection) }
+        // On a failure while sending, end the COPY with an error so the connection stays usable.
+        let ended = sendError == nil ? PQputCopyEnd(connection, nil) : PQputCopyEnd(connection, "copy aborted")
+        guard ended == 1 else { throw failure(connection) }
         var firstError: PostgresError?
         var count = 0
         while let result = PQgetResult(connection) {
@@ -257,6 +283,7 @@ public final class Connection {
                 if firstError == nil { firstError = error }
             }
         }
+        if let sendError { throw sendError }
         if let firstError { throw firstError }
         return count
     }

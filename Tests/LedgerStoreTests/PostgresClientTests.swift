@@ -132,6 +132,64 @@ struct PostgresClientTests {
         #expect(back == awkward.map(Optional.some) + [nil])
     }
 
+    @Test func binaryCopyLoadsEveryTypeExactly() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE t (id bigint, value text, flag boolean, at timestamptz, list text[])")
+        let awkward = ["tab\there", "new\nline", "back\\slash", "\\N", "", "é ✓", "{a,\"b\"}", "NULL"]
+        var rows = BinaryCopyRows()
+        for (index, text) in awkward.enumerated() {
+            rows.beginRow(fields: 5)
+            rows.int64(Int64(index))
+            rows.text(text)
+            rows.bool(index % 2 == 0)
+            rows.timestamp(unixMicroseconds: 1_767_225_600_000_000 + Int64(index))  // 2026-01-01T00:00:00Z
+            rows.textArray(index == 0 ? [] : Array(awkward.prefix(index)))
+        }
+        rows.beginRow(fields: 5)
+        rows.int64(Int64.min)
+        rows.text(nil)
+        rows.bool(false)
+        rows.timestamp(unixMicroseconds: nil)
+        rows.textArray(["only"])
+        for id in 100..<5100 {
+            rows.beginRow(fields: 5)
+            rows.int64(Int64(id))
+            rows.text("row \(id)")
+            rows.bool(true)
+            rows.timestamp(unixMicroseconds: 0)
+            rows.textArray(["x"])
+        }
+        let loaded = try connection.copyIn("COPY t FROM STDIN (FORMAT binary)", binary: rows)
+        #expect(loaded == awkward.count + 5_001 && rows.count == loaded)
+        let back = try connection.query(
+            """
+            SELECT id, value, flag, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), list = $1::text[],
+                   cardinality(list)
+            FROM t WHERE id < 100 ORDER BY id
+            """, [["only"]]
+        ).rows
+        #expect(back.count == awkward.count + 1)
+        #expect(back[0].values == ["\(Int64.min)", nil, "f", nil, "t", "1"])
+        for (index, text) in awkward.enumerated() {
+            let row = back[index + 1]
+            #expect(row[1] == text && row[2] == (index % 2 == 0 ? "t" : "f"))
+            #expect(row[3] == "2026-01-01 00:00:00.00000\(index)")
+            #expect(row[5] == String(index))
+            let list = try connection.query("SELECT unnest(list) FROM t WHERE id = $1", [Int64(index)]).rows.map { $0[0] }
+            #expect(list == awkward.prefix(index).map(Optional.some))
+        }
+        #expect(try connection.query("SELECT count(*) FROM t WHERE at = 'epoch'").first?[0] == "5000")
+
+        // A mismatch with the table is the server's error, and the connection stays usable.
+        var wrong = BinaryCopyRows()
+        wrong.beginRow(fields: 1)
+        wrong.text("not five columns")
+        #expect(throws: PostgresError.self) { try connection.copyIn("COPY t FROM STDIN (FORMAT binary)", binary: wrong) }
+        #expect(try connection.query("SELECT count(*) FROM t").first?[0] == String(awkward.count + 5_001))
+    }
+
     @Test func streamingReadsEveryRowAndCanStopEarly() throws {
         let db = try TestDatabase.create(migrated: false)
         defer { db.drop() }
