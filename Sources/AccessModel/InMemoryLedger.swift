@@ -12,12 +12,14 @@ public final class InMemoryLedger: LedgerWriter {
     private var workspaces: [Int64: WorkspaceRecord] = [:]
     private var workspaceByName: [String: Int64] = [:]
     private var highestWorkspaceID: Int64 = 0
-    private var userEntries: [Int64: [String: ShareEntry]] = [:]
-    private var groupEntries: [Int64: [String: ShareEntry]] = [:]
+    /// Non-empty ACLs, kept sorted as ``WorkspaceACL`` promises, so reading one copies nothing.
+    private var acls: [Int64: WorkspaceACL] = [:]
     private var workspacesByUserEntry: [String: Set<Int64>] = [:]
     private var workspacesByGroupEntry: [String: Set<Int64>] = [:]
     private var accessByWorkspace: [Int64: [String: AccessRow]] = [:]
     private var accessByUser: [String: Set<Int64>] = [:]
+    /// Keys of the users whose row is pending revocation, by workspace.
+    private var pendingByWorkspace: [Int64: Set<String>] = [:]
     private var tokenRecords: [String: TokenRecord] = [:]
 
     /// Every access-row change in order: what a store keeping access history would record.
@@ -35,8 +37,7 @@ public final class InMemoryLedger: LedgerWriter {
         LedgerSnapshot(
             users: users, groups: groups, members: membersByGroup.filter { !$0.value.isEmpty },
             workspaces: workspaces,
-            acls: Dictionary(
-                uniqueKeysWithValues: workspaces.keys.map { id in (id, aclOf(id)) }.filter { !$0.1.isEmpty }),
+            acls: acls,
             access: accessByWorkspace.filter { !$0.value.isEmpty }.mapValues { rows in
                 rows.mapValues { $0.observed(running: isRunning($0.workspaceID)) }
             }, tokens: tokenRecords)
@@ -51,9 +52,21 @@ public final class InMemoryLedger: LedgerWriter {
     /// All stored groups, deleted ones included, sorted by key.
     public func allGroups() -> [GroupRecord] { groups.values.sorted { $0.key < $1.key } }
 
-    private func aclOf(_ id: Int64) -> WorkspaceACL {
-        WorkspaceACL(
-            users: Array(userEntries[id, default: [:]].values), groups: Array(groupEntries[id, default: [:]].values))
+    /// Sets `entry` in a list sorted by key, replacing the entry with the same key.
+    private static func set(_ entry: ShareEntry, in entries: inout [ShareEntry]) {
+        let key = entry.key
+        if let index = entries.firstIndex(where: { $0.key == key }) {
+            entries[index] = entry
+        } else {
+            entries.insert(entry, at: entries.firstIndex { $0.key > key } ?? entries.endIndex)
+        }
+    }
+
+    /// Removes the entry with this key from the workspace's ACL; forgets an ACL left empty.
+    private func removeEntry(workspaceID: Int64, key: String, from list: WritableKeyPath<WorkspaceACL, [ShareEntry]>) {
+        guard var acl = acls.removeValue(forKey: workspaceID) else { return }
+        acl[keyPath: list].removeAll { $0.key == key }
+        if !acl.isEmpty { acls[workspaceID] = acl }
     }
 
     private static func nameIndexKey(_ ownerKey: String, _ nameKey: String) -> String { ownerKey + "/" + nameKey }
@@ -83,7 +96,7 @@ public final class InMemoryLedger: LedgerWriter {
     }
     public func nextWorkspaceID() -> Int64 { highestWorkspaceID + 1 }
 
-    public func acl(workspaceID: Int64) -> WorkspaceACL { aclOf(workspaceID) }
+    public func acl(workspaceID: Int64) -> WorkspaceACL { acls[workspaceID] ?? WorkspaceACL() }
     public func workspaceIDs(sharedWithUser userKey: String) -> [Int64] {
         workspacesByUserEntry[userKey, default: []].sorted()
     }
@@ -117,8 +130,8 @@ public final class InMemoryLedger: LedgerWriter {
         }
     }
     public func pendingAccessRows(workspaceID: Int64) -> [AccessRow] {
-        accessByWorkspace[workspaceID, default: [:]].values.filter { $0.state == .pendingRevocation }
-            .sorted { $0.userKey < $1.userKey }
+        guard let keys = pendingByWorkspace[workspaceID], let rows = accessByWorkspace[workspaceID] else { return [] }
+        return keys.sorted().compactMap { rows[$0] }
     }
 
     public func token(userKey: String, nameKey: String) -> TokenRecord? {
@@ -159,32 +172,36 @@ public final class InMemoryLedger: LedgerWriter {
     }
 
     public func setUserEntry(workspaceID: Int64, entry: ShareEntry) {
-        userEntries[workspaceID, default: [:]][entry.key] = entry
+        InMemoryLedger.set(entry, in: &acls[workspaceID, default: WorkspaceACL()].users)
         workspacesByUserEntry[entry.key, default: []].insert(workspaceID)
     }
 
     public func removeUserEntry(workspaceID: Int64, userKey: String) {
-        userEntries[workspaceID]?[userKey] = nil
-        if userEntries[workspaceID]?.isEmpty == true { userEntries[workspaceID] = nil }
+        removeEntry(workspaceID: workspaceID, key: userKey, from: \.users)
         workspacesByUserEntry[userKey]?.remove(workspaceID)
         if workspacesByUserEntry[userKey]?.isEmpty == true { workspacesByUserEntry[userKey] = nil }
     }
 
     public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) {
-        groupEntries[workspaceID, default: [:]][entry.key] = entry
+        InMemoryLedger.set(entry, in: &acls[workspaceID, default: WorkspaceACL()].groups)
         workspacesByGroupEntry[entry.key, default: []].insert(workspaceID)
     }
 
     public func removeGroupEntry(workspaceID: Int64, groupKey: String) {
-        groupEntries[workspaceID]?[groupKey] = nil
-        if groupEntries[workspaceID]?.isEmpty == true { groupEntries[workspaceID] = nil }
+        removeEntry(workspaceID: workspaceID, key: groupKey, from: \.groups)
         workspacesByGroupEntry[groupKey]?.remove(workspaceID)
         if workspacesByGroupEntry[groupKey]?.isEmpty == true { workspacesByGroupEntry[groupKey] = nil }
     }
 
     public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) {
-        accessByWorkspace[row.workspaceID, default: [:]][row.userKey] = row
-        accessByUser[row.userKey, default: []].insert(row.workspaceID)
+        let userKey = row.userKey
+        accessByWorkspace[row.workspaceID, default: [:]][userKey] = row
+        accessByUser[userKey, default: []].insert(row.workspaceID)
+        if row.state == .pendingRevocation {
+            pendingByWorkspace[row.workspaceID, default: []].insert(userKey)
+        } else {
+            forgetPending(workspaceID: row.workspaceID, userKey: userKey)
+        }
         if recordsAccessChanges {
             accessChanges.append(
                 AccessChange(
@@ -198,11 +215,17 @@ public final class InMemoryLedger: LedgerWriter {
         if accessByWorkspace[workspaceID]?.isEmpty == true { accessByWorkspace[workspaceID] = nil }
         accessByUser[userKey]?.remove(workspaceID)
         if accessByUser[userKey]?.isEmpty == true { accessByUser[userKey] = nil }
+        forgetPending(workspaceID: workspaceID, userKey: userKey)
         if recordsAccessChanges {
             accessChanges.append(
                 AccessChange(
                     position: position, occurredAt: occurredAt, workspaceID: workspaceID, userKey: userKey, row: nil))
         }
+    }
+
+    private func forgetPending(workspaceID: Int64, userKey: String) {
+        guard pendingByWorkspace[workspaceID]?.remove(userKey) != nil else { return }
+        if pendingByWorkspace[workspaceID]?.isEmpty == true { pendingByWorkspace[workspaceID] = nil }
     }
 
     public func upsertToken(_ token: TokenRecord) {

@@ -61,8 +61,8 @@ public enum Projection {
             role = direct
             via.append("user")
         }
-        for entry in acl.groups.sorted(by: { $0.key < $1.key })
-        where entry.key == GroupRecord.everyoneKey || groupKeys.contains(entry.key) {
+        // acl.groups is sorted by key (WorkspaceACL), so via lists the groups by name.
+        for entry in acl.groups where entry.key == GroupRecord.everyoneKey || groupKeys.contains(entry.key) {
             role = WorkspaceRole.highest(role, entry.role)
             via.append("group:\(entry.name)")
         }

@@ -71,6 +71,30 @@ public protocol HistorySink: AnyObject {
     /// Ends the open interval of `key` in `table` (if any) at `position`, and opens a new one
     /// with `values` unless `values` is `nil` (the entity is gone).
     func change(_ table: HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp)
+
+    /// ``change(_:key:values:position:time:)`` for `access_history`, the busiest table: `row`
+    /// from now on, or `nil` when the row is gone.
+    func changeAccess(workspaceID: Int64, userKey: String, row: AccessRow?, position: Int64, time: Timestamp)
+}
+
+extension HistorySink {
+    public func changeAccess(workspaceID: Int64, userKey: String, row: AccessRow?, position: Int64, time: Timestamp) {
+        change(
+            .access, key: HistoryTable.accessKey(workspaceID, userKey), values: row.map(HistoryTable.accessValues),
+            position: position, time: time)
+    }
+}
+
+extension HistoryTable {
+    /// The key columns of an `access_history` row.
+    static func accessKey(_ workspaceID: Int64, _ userKey: String) -> [HistoryValue] {
+        [.int64(workspaceID), .text(userKey)]
+    }
+
+    /// The value columns of an `access_history` row: what a store keeps of an access row.
+    static func accessValues(_ row: AccessRow) -> [HistoryValue] {
+        [.text(row.username), .text(row.role?.rawValue), .text(row.heldRole?.rawValue), .textArray(row.via)]
+    }
 }
 
 /// A ``LedgerWriter`` that forwards every call to `base` and records the temporal projections
@@ -160,16 +184,13 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
 
     public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) throws {
         try base.upsertAccessRow(row, position: position, occurredAt: occurredAt)
-        sink.change(
-            .access, key: [.int64(row.workspaceID), .text(row.userKey)],
-            values: [.text(row.username), .text(row.role?.rawValue), .text(row.heldRole?.rawValue), .textArray(row.via)],
-            position: position, time: occurredAt)
+        sink.changeAccess(
+            workspaceID: row.workspaceID, userKey: row.userKey, row: row, position: position, time: occurredAt)
     }
 
     public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) throws {
         try base.deleteAccessRow(workspaceID: workspaceID, userKey: userKey, position: position, occurredAt: occurredAt)
-        sink.change(
-            .access, key: [.int64(workspaceID), .text(userKey)], values: nil, position: position, time: occurredAt)
+        sink.changeAccess(workspaceID: workspaceID, userKey: userKey, row: nil, position: position, time: occurredAt)
     }
 
     public func upsertToken(_ token: TokenRecord) throws { try base.upsertToken(token) }

@@ -8,17 +8,61 @@ public struct ReplayReport: Sendable, Equatable {
     public var events: Int64
     /// `--verify`: each difference between the live projections and the replay, as text.
     public var differences: [String]
+    /// Seconds spent in each stage, in order (for `tools/bench` and `--verbose` readers).
+    public var stages: [(name: String, seconds: Double)] = []
     public var ok: Bool { differences.isEmpty }
+
+    public init(events: Int64, differences: [String], stages: [(name: String, seconds: Double)] = []) {
+        self.events = events
+        self.differences = differences
+        self.stages = stages
+    }
+
+    public static func == (a: ReplayReport, b: ReplayReport) -> Bool {
+        a.events == b.events && a.differences == b.differences
+    }
+}
+
+/// Adds up the time spent in named stages.
+struct StageClock {
+    private(set) var stages: [(name: String, seconds: Double)] = []
+    private let clock = ContinuousClock()
+
+    mutating func measure<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let start = clock.now
+        let value = try body()
+        let elapsed = start.duration(to: clock.now)
+        add(name, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return value
+    }
+
+    mutating func add(_ name: String, _ seconds: Double) {
+        if let index = stages.firstIndex(where: { $0.name == name }) {
+            stages[index].seconds += seconds
+        } else {
+            stages.append((name, seconds))
+        }
+    }
+
+    mutating func add(_ other: StageClock) {
+        for stage in other.stages { add(stage.name, stage.seconds) }
+    }
 }
 
 /// Rebuilds every projection from the log: `replay` (swap the rebuilt tables in) and
 /// `replay --verify` (compare, change nothing).
 ///
-/// The log is streamed from one connection through ``Projection`` into an ``InMemoryLedger``
-/// (memory follows the size of the current state, not the length of the log); intervals of the
-/// temporal tables are written out in COPY batches as they close. Everything is built in a
-/// scratch schema inside one transaction that holds the append lock, so writers wait (rather
-/// than fail) and readers keep reading the old tables until the swap commits.
+/// One transaction (on the *target* connection, as the tables' owner) takes the append lock
+/// for the whole rebuild, so writers wait rather than fail, and ends with the swap, so readers
+/// see the old tables until it commits and the new ones after. Meanwhile the log is streamed
+/// through ``Projection`` into an ``InMemoryLedger`` (memory follows the size of the current
+/// state, not the length of the log), and the rebuilt tables are filled in a scratch schema
+/// over connections of their own: each temporal table receives its closed intervals through
+/// a binary COPY that stays open for the whole replay, so the server stores them while the
+/// next events are applied. The current tables are copied at the end, then every index is
+/// built, the tables side by side. The scratch tables are committed as they are built (the
+/// swap can only see committed tables); a replay that fails leaves them in the scratch schema,
+/// and the next replay drops them first.
 public struct Replay {
     /// The projection tables, in the order they are built and swapped.
     public static let currentTables = [
@@ -28,73 +72,96 @@ public struct Replay {
     public static var tables: [String] { currentTables + HistoryTable.all.map(\.name) }
     static let scratchSchema = "accessledger_rebuild"
 
-    /// Streams the log (on its own connection).
-    public let events: Connection
-    /// Builds and swaps (as the tables' owner: not under the append-only role).
-    public let target: Connection
+    /// Opens a connection to the ledger as the tables' owner (not under the append-only role).
+    public let connect: () throws -> Connection
 
-    public init(events: Connection, target: Connection) {
-        self.events = events
-        self.target = target
+    public init(connect: @escaping () throws -> Connection) {
+        self.connect = connect
     }
 
     /// Rebuilds the projections and swaps them in atomically.
     public func run(progress: (Int64, Int64) -> Void = { _, _ in }) throws -> ReplayReport {
         try Ledger.mapErrors {
-            try target.transaction { tx in
-                let count = try build(tx, progress: progress)
-                try swap(tx)
-                return ReplayReport(events: count, differences: [])
+            let target = try connect()
+            defer { target.close() }
+            return try target.transaction { tx in
+                var clock = StageClock()
+                let count = try build(tx, clock: &clock, progress: progress)
+                try clock.measure("swap") { try swap(tx) }
+                return ReplayReport(events: count, differences: [], stages: clock.stages)
             }
         }
     }
 
-    /// Rebuilds into the scratch schema, lists every difference from the live tables, and rolls
-    /// everything back.
+    /// Rebuilds into the scratch schema, lists every difference from the live tables, and drops
+    /// the scratch schema again: the projections are not changed.
     public func verify(progress: (Int64, Int64) -> Void = { _, _ in }) throws -> ReplayReport {
-        struct Rollback: Error { let report: ReplayReport }
-        do {
-            try Ledger.mapErrors {
-                try target.transaction { tx in
-                    let count = try build(tx, progress: progress)
-                    throw Rollback(report: ReplayReport(events: count, differences: try differences(tx)))
-                }
+        try Ledger.mapErrors {
+            let target = try connect()
+            defer { target.close() }
+            return try target.transaction { tx in
+                var clock = StageClock()
+                let count = try build(tx, clock: &clock, progress: progress)
+                let found = try clock.measure("compare") { try self.differences(tx) }
+                try tx.query("DROP SCHEMA \(Replay.scratchSchema) CASCADE")
+                return ReplayReport(events: count, differences: found, stages: clock.stages)
             }
-        } catch let rollback as Rollback {
-            return rollback.report
         }
-        throw LedgerError.internal("replay --verify did not finish")
     }
 
     // MARK: Building
 
     /// Takes the append lock, creates empty copies of the tables in the scratch schema and fills
     /// them from the log. Returns the number of events replayed.
-    func build(_ tx: Connection, progress: (Int64, Int64) -> Void) throws -> Int64 {
+    func build(_ tx: Connection, clock: inout StageClock, progress: (Int64, Int64) -> Void) throws -> Int64 {
         try tx.query("SELECT pg_advisory_xact_lock($1)", [EventStore.appendLockKey])
         let head = try tx.query("SELECT coalesce(max(position), 0) FROM ledger_events").first?.int64(0) ?? 0
         let schema = Replay.scratchSchema
-        try tx.query("DROP SCHEMA IF EXISTS \(schema) CASCADE")
-        try tx.query("CREATE SCHEMA \(schema)")
+        let setup = try connect()
+        defer { setup.close() }
+        try setup.query("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        try setup.query("CREATE SCHEMA \(schema)")
         for table in Replay.tables {
-            try tx.query(
+            try setup.query(
                 "CREATE TABLE \(schema).\(table) (LIKE public.\(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
         }
+        var writers: [HistoryTable: Connection] = [:]
+        defer { for connection in writers.values { connection.close() } }
+        var streams: [HistoryTable: CopyInStream] = [:]
+        for table in HistoryTable.all {
+            let connection = try connect()
+            writers[table] = connection
+            streams[table] = try CopyInStream(
+                connection,
+                sql: "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)")
+        }
+        let events = try connect()
+        defer { events.close() }
+
         let state = InMemoryLedger(recordingAccessChanges: false)
-        let sink = CopyHistorySink()
+        let sink = CopyHistorySink(streams: streams)
         let ledger = HistoryTrackingLedger(base: state, sink: sink)
         var count: Int64 = 0
+        var applying = StageClock()
         try EventStore(connection: events).forEachEvent(through: head) { event in
-            try ledger.apply(event)
+            try applying.measure("read and apply") { try ledger.apply(event) }
             count += 1
-            if sink.bufferedRows >= 50_000 { try sink.flush(to: tx, schema: schema) }
+            if sink.pendingBytes >= 1 << 20 { try applying.measure("write history") { try sink.send() } }
             if count % 10_000 == 0 { progress(count, head) }
         }
+        clock.add(applying)
         progress(count, head)
-        sink.closeOpenIntervals()
-        try sink.flush(to: tx, schema: schema)
-        try copyCurrentState(state.snapshot(), head: head, to: tx, schema: schema)
-        try createIndexes(tx, schema: schema)
+        try clock.measure("write history") {
+            sink.closeOpenIntervals()
+            try sink.send()
+            for stream in streams.values { try stream.finish() }
+        }
+        try clock.measure("write current state") {
+            try copyCurrentState(state.snapshot(), head: head, to: setup, schema: schema)
+        }
+        try clock.measure("build indexes") {
+            try createIndexes(reading: setup, on: [setup] + Array(writers.values), schema: schema)
+        }
         return count
     }
 
@@ -175,25 +242,48 @@ public struct Replay {
     }
 
     /// Recreates the live tables' indexes (same names) and primary keys on the scratch tables,
-    /// after the data is in: building an index once is faster than maintaining it row by row.
-    func createIndexes(_ tx: Connection, schema: String) throws {
-        let indexes = try tx.query(
+    /// after the data is in (building an index once is faster than maintaining it row by row).
+    /// Each table's statements go to one of `connections`, the biggest tables first, and the
+    /// connections work at the same time.
+    func createIndexes(reading catalog: Connection, on connections: [Connection], schema: String) throws {
+        let indexes = try catalog.query(
             """
             SELECT i.tablename, i.indexname, i.indexdef, c.conname
             FROM pg_indexes i
             LEFT JOIN pg_constraint c ON c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
                                      AND c.contype = 'p'
             WHERE i.schemaname = 'public' AND i.tablename = ANY($1::text[])
-            """, [Replay.tables])
+            ORDER BY pg_relation_size((quote_ident($2) || '.' || quote_ident(i.tablename))::regclass) DESC,
+                     i.tablename, c.conname NULLS LAST
+            """, [Replay.tables, schema])
+        var statements: [(table: String, sql: [String])] = []
         for row in indexes.rows {
             let table = try row.string(0)
-            let definition = try row.string(2).replacingFirst(" ON public.\(table) ", with: " ON \(schema).\(table) ")
-            try tx.query(definition)
+            var sql = [try row.string(2).replacingFirst(" ON public.\(table) ", with: " ON \(schema).\(table) ")]
             if let constraint = row[3] {
-                try tx.query(
-                    "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(constraint) PRIMARY KEY USING INDEX \(try row.string(1))"
-                )
+                sql.append(
+                    "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(constraint) PRIMARY KEY USING INDEX \(try row.string(1))")
             }
+            if statements.last?.table == table {
+                statements[statements.count - 1].sql += sql
+            } else {
+                statements.append((table, sql))
+            }
+        }
+        // Deal the tables out, biggest first, one batch of statements per connection at a time.
+        var queue = statements[...]
+        while !queue.isEmpty {
+            var busy: [Connection] = []
+            for connection in connections {
+                guard let next = queue.popFirst() else { break }
+                try connection.send(next.sql.joined(separator: ";\n"))
+                busy.append(connection)
+            }
+            var firstError: Error?
+            for connection in busy {
+                do { try connection.finishSent() } catch { if firstError == nil { firstError = error } }
+            }
+            if let firstError { throw firstError }
         }
     }
 
@@ -238,8 +328,8 @@ public struct Replay {
     }
 }
 
-/// Replay's sink: keeps each entity's open interval in memory and writes closed intervals out
-/// as binary COPY rows, so memory follows the current state, not the length of the log.
+/// Replay's sink: keeps each entity's open interval in memory and streams closed intervals to
+/// the table's open binary COPY, so memory follows the current state, not the length of the log.
 final class CopyHistorySink: HistorySink {
     private struct Interval {
         var values: [HistoryValue]
@@ -247,9 +337,28 @@ final class CopyHistorySink: HistorySink {
         var time: Timestamp
     }
 
+    private struct AccessKey: Hashable {
+        var workspaceID: Int64
+        var userKey: String
+    }
+
+    private struct AccessInterval {
+        var row: AccessRow
+        var position: Int64
+        var time: Timestamp
+    }
+
+    private let streams: [HistoryTable: CopyInStream]
+    /// Open access intervals, kept apart from ``open``: most intervals are access rows, and a
+    /// typed key costs far less than an array of values.
+    private var openAccess: [AccessKey: AccessInterval] = [:]
+    private var accessRows = BinaryCopyRows()
     private var open: [HistoryTable: [[HistoryValue]: Interval]] = [:]
     private var buffers: [HistoryTable: BinaryCopyRows] = [:]
-    private(set) var bufferedRows = 0
+    /// Bytes encoded and not yet sent.
+    private(set) var pendingBytes = 0
+
+    init(streams: [HistoryTable: CopyInStream]) { self.streams = streams }
 
     func change(_ table: HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp) {
         if let values {
@@ -262,8 +371,36 @@ final class CopyHistorySink: HistorySink {
         }
     }
 
+    func changeAccess(workspaceID: Int64, userKey: String, row: AccessRow?, position: Int64, time: Timestamp) {
+        let key = AccessKey(workspaceID: workspaceID, userKey: userKey)
+        let previous =
+            if let row {
+                openAccess.updateValue(AccessInterval(row: row, position: position, time: time), forKey: key)
+            } else {
+                openAccess.removeValue(forKey: key)
+            }
+        if let previous { emitAccess(key, previous, to: (position, time)) }
+    }
+
+    private func emitAccess(_ key: AccessKey, _ interval: AccessInterval, to end: (Int64, Timestamp)?) {
+        let before = accessRows.bytes.count
+        accessRows.beginRow(fields: HistoryTable.access.columns.count)
+        accessRows.int64(key.workspaceID)
+        accessRows.text(key.userKey)
+        accessRows.text(interval.row.username)
+        accessRows.text(interval.row.role?.rawValue)
+        accessRows.text(interval.row.heldRole?.rawValue)
+        accessRows.textArray(interval.row.via)
+        accessRows.int64(interval.position)
+        accessRows.timestamp(unixMicroseconds: interval.time.microseconds)
+        accessRows.int64(end?.0)
+        accessRows.timestamp(unixMicroseconds: end?.1.microseconds)
+        pendingBytes += accessRows.bytes.count - before
+    }
+
     private func emit(_ table: HistoryTable, _ key: [HistoryValue], _ interval: Interval, to end: (Int64, Timestamp)?) {
         var rows = buffers.removeValue(forKey: table) ?? BinaryCopyRows()
+        let before = rows.bytes.count
         rows.beginRow(fields: key.count + interval.values.count + 4)
         for value in key { value.write(to: &rows) }
         for value in interval.values { value.write(to: &rows) }
@@ -271,8 +408,8 @@ final class CopyHistorySink: HistorySink {
         rows.timestamp(unixMicroseconds: interval.time.microseconds)
         rows.int64(end?.0)
         rows.timestamp(unixMicroseconds: end?.1.microseconds)
+        pendingBytes += rows.bytes.count - before
         buffers[table] = rows
-        bufferedRows += 1
     }
 
     /// Writes the still-open intervals (to_position NULL) to the buffers.
@@ -281,16 +418,19 @@ final class CopyHistorySink: HistorySink {
             for (key, interval) in entries { emit(table, key, interval, to: nil) }
         }
         open.removeAll()
+        for (key, interval) in openAccess { emitAccess(key, interval, to: nil) }
+        openAccess.removeAll()
     }
 
-    func flush(to connection: Connection, schema: String) throws {
-        for (table, rows) in buffers where rows.count > 0 {
-            try connection.copyIn(
-                "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)",
-                binary: rows)
-            buffers[table]?.reset()
+    /// Sends the encoded rows to their streams.
+    func send() throws {
+        for table in Array(buffers.keys) {
+            guard var rows = buffers.removeValue(forKey: table), let stream = streams[table] else { continue }
+            try stream.send(&rows)
+            buffers[table] = rows
         }
-        bufferedRows = 0
+        if let stream = streams[.access] { try stream.send(&accessRows) }
+        pendingBytes = 0
     }
 }
 

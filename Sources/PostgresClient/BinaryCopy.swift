@@ -2,12 +2,13 @@ import CLibPQ
 
 /// Rows in PostgreSQL's binary `COPY` format, written field by field: no text escaping, and
 /// integers and times go as they are (no formatting here, no parsing in the server). Load them
-/// with ``Connection/copyIn(_:binary:)`` into `COPY … FROM STDIN (FORMAT binary)`.
+/// with ``Connection/copyIn(_:binary:)`` or a ``CopyInStream`` into
+/// `COPY … FROM STDIN (FORMAT binary)`, which add the format's header and trailer.
 ///
 /// The caller writes exactly the table's columns, in order, with the types the statement names
 /// (`text`, `bigint`, `boolean`, `timestamptz`, `text[]`); the server refuses a mismatch.
 public struct BinaryCopyRows: Sendable {
-    /// The encoded bytes, header included.
+    /// The encoded rows (without the format's header and trailer).
     public private(set) var bytes: [UInt8] = []
     /// Rows written so far.
     public private(set) var count = 0
@@ -23,10 +24,6 @@ public struct BinaryCopyRows: Sendable {
     /// Forgets the rows, keeping the allocated capacity.
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
-        // Signature, flags (no OIDs), header extension length.
-        bytes.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00])
-        append32(0)
-        append32(0)
         count = 0
     }
 
@@ -80,6 +77,8 @@ public struct BinaryCopyRows: Sendable {
         withUnsafeBytes(of: length.bigEndian) { bytes.replaceSubrange(lengthAt..<lengthAt + 4, with: $0) }
     }
 
+    /// The signature, flags (no OIDs) and header extension length that precede the rows.
+    static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
     /// The end-of-data marker that follows the last row.
     static let trailer: [UInt8] = [0xFF, 0xFF]
 
@@ -87,4 +86,42 @@ public struct BinaryCopyRows: Sendable {
     private mutating func append16(_ value: Int16) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
     private mutating func append32(_ value: Int32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
     private mutating func append64(_ value: Int64) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
+}
+
+/// One `COPY … FROM STDIN (FORMAT binary)` kept open while rows are produced: each ``send(_:)``
+/// passes a batch to the server, which parses and stores it while the caller goes on (the COPY
+/// is the connection's only statement until ``finish()``).
+public final class CopyInStream {
+    let connection: Connection
+    private var finished = false
+
+    /// Starts the COPY on `connection` (which must not be in a pipeline).
+    public init(_ connection: Connection, sql: String) throws {
+        self.connection = connection
+        try connection.startCopyIn(sql)
+        try connection.putCopyData(BinaryCopyRows.header)
+    }
+
+    /// Sends the rows and empties `rows`.
+    public func send(_ rows: inout BinaryCopyRows) throws {
+        try connection.putCopyData(rows.bytes)
+        rows.reset()
+    }
+
+    /// Ends the COPY and returns the number of rows loaded.
+    @discardableResult
+    public func finish() throws -> Int {
+        finished = true
+        try connection.putCopyData(BinaryCopyRows.trailer)
+        return try connection.endCopyIn(error: nil)
+    }
+
+    /// Abandons the COPY (nothing it sent is kept) if it was not finished.
+    public func cancel() {
+        guard !finished else { return }
+        finished = true
+        _ = try? connection.endCopyIn(error: "copy abandoned")
+    }
+
+    deinit { cancel() }
 }

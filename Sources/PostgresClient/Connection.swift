@@ -216,6 +216,27 @@ public final class Connection {
 
     // MARK: COPY
 
+    /// Sends `sql` (one or more statements without parameters, e.g. `CREATE INDEX` built by the
+    /// server from trusted names) and returns at once, so that several connections can work at
+    /// the same time; ``finishSent()`` waits for the outcome. Nothing else may run in between.
+    public func send(_ sql: String) throws {
+        let connection = try open()
+        guard PQsendQuery(connection, sql) == 1 else { throw failure(connection) }
+    }
+
+    /// Waits for what ``send(_:)`` sent and throws its first error.
+    public func finishSent() throws {
+        let connection = try open()
+        var firstError: Error?
+        while let result = PQgetResult(connection) {
+            defer { PQclear(result) }
+            do { _ = try Connection.check(result, connection) } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
     /// Bulk-loads rows with `COPY … FROM STDIN` (text format). `sql` must be such a COPY
     /// statement; each row holds one text value (or `nil` for NULL) per column. Not available
     /// inside ``pipeline(_:)``.
@@ -242,6 +263,7 @@ public final class Connection {
     @discardableResult
     public func copyIn(_ sql: String, binary rows: BinaryCopyRows) throws -> Int {
         try copyIn(sql) { send in
+            try send(BinaryCopyRows.header)
             try send(rows.bytes)
             try send(BinaryCopyRows.trailer)
         }
@@ -249,6 +271,19 @@ public final class Connection {
 
     /// Starts the COPY `sql`, lets `write` send its data, ends it and returns the rows loaded.
     private func copyIn(_ sql: String, write: ((borrowing [UInt8]) throws -> Void) throws -> Void) throws -> Int {
+        try startCopyIn(sql)
+        do {
+            try write { bytes in try putCopyData(bytes) }
+        } catch {
+            // End the COPY with an error so the connection stays usable.
+            _ = try? endCopyIn(error: "copy aborted")
+            throw error
+        }
+        return try endCopyIn(error: nil)
+    }
+
+    /// Sends `sql`, which must start a `COPY … FROM STDIN`.
+    func startCopyIn(_ sql: String) throws {
         let connection = try open()
         let start = PQexec(connection, sql)
         let status = start.map { PQresultStatus($0) }
@@ -258,23 +293,24 @@ public final class Connection {
             throw PostgresError(kind: .client, message: "copyIn needs a COPY … FROM STDIN statement")
         }
         PQclear(start)
-        var sendError: Error?
-        do {
-            try write { bytes in
-                guard !bytes.isEmpty else { return }
-                let sent = bytes.withUnsafeBufferPointer { pointer in
-                    pointer.withMemoryRebound(to: CChar.self) { chars in
-                        PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
-                    }
-                }
-                guard sent == 1 else { throw failure(connection) }
+    }
+
+    /// Sends COPY data.
+    func putCopyData(_ bytes: borrowing [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        let connection = try open()
+        let sent = bytes.withUnsafeBufferPointer { pointer in
+            pointer.withMemoryRebound(to: CChar.self) { chars in
+                PQputCopyData(connection, chars.baseAddress, Int32(chars.count))
             }
-        } catch {
-            sendError = error
         }
-        // On a failure while sending, end the COPY with an error so the connection stays usable.
-        let ended = sendError == nil ? PQputCopyEnd(connection, nil) : PQputCopyEnd(connection, "copy aborted")
-        guard ended == 1 else { throw failure(connection) }
+        guard sent == 1 else { throw failure(connection) }
+    }
+
+    /// Ends the COPY (with `error`, the server discards it) and returns the rows loaded.
+    func endCopyIn(error: String?) throws -> Int {
+        let connection = try open()
+        guard PQputCopyEnd(connection, error) == 1 else { throw failure(connection) }
         var firstError: PostgresError?
         var count = 0
         while let result = PQgetResult(connection) {
@@ -283,8 +319,7 @@ public final class Connection {
                 if firstError == nil { firstError = error }
             }
         }
-        if let sendError { throw sendError }
-        if let firstError { throw firstError }
+        if let firstError, error == nil { throw firstError }
         return count
     }
 

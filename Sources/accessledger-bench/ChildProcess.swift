@@ -68,13 +68,13 @@ enum ChildProcess {
         }
         do {
             let connection = try Connection(arguments[1], applicationName: "accessledger-bench-child")
-            let target = try Connection(arguments[1], applicationName: "accessledger-bench-child")
             let (_, seconds) = try MonotonicClock.time {
                 switch job {
                 case .rawRead:
                     _ = try LogBench.rawOrderedRead(connection)
                 case .replay:
-                    _ = try Replay(events: connection, target: target).run()
+                    let conninfo = arguments[1]
+                    _ = try Replay { try Connection(conninfo, applicationName: "accessledger-bench-child") }.run()
                 case .verify:
                     let result = try EventStore(connection: connection).verify()
                     guard result.ok else { throw BenchError("verify failed: \(result.problem ?? "?")") }

@@ -23,9 +23,8 @@ struct LedgerLoad {
         let (report, importSeconds) = try MonotonicClock.time {
             try Importer(connection: application).run(history.items)
         }
-        let events = try cluster.owner(database)
         let target = try cluster.owner(database)
-        let (_, replaySeconds) = try MonotonicClock.time { try Replay(events: events, target: target).run() }
+        let (_, replaySeconds) = try MonotonicClock.time { try Replay { try cluster.owner(database) }.run() }
         try target.query("VACUUM ANALYZE")
         let sizes = try target.query(
             """

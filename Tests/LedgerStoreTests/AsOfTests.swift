@@ -39,7 +39,7 @@ struct AsOfTests {
         let owner = try db.connect()
         let report = try Importer(connection: owner).run(items)
         #expect(report.events >= 2_000, "\(report)")
-        _ = try Replay(events: try db.connect(), target: owner).run()
+        _ = try Replay(connect: db.connect).run()
 
         let ledger = Ledger(connection: try db.connectAsApp())
         let memory = InMemoryLedger()

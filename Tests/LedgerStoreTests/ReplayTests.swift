@@ -26,7 +26,7 @@ struct ReplayTests {
         defer { db.drop() }
         let owner = try db.connect()
         let head = try EventStore(connection: owner).head()?.position ?? 0
-        let report = try Replay(events: try db.connect(), target: owner).verify()
+        let report = try Replay(connect: db.connect).verify()
         #expect(report.events == head)
         #expect(report.differences.isEmpty, "\(report.differences.prefix(5))")
         #expect(
@@ -48,16 +48,16 @@ struct ReplayTests {
             "UPDATE access_history SET to_position = NULL WHERE ctid = (SELECT ctid FROM access_history WHERE to_position IS NOT NULL LIMIT 1)"
         )
 
-        let report = try Replay(events: try db.connect(), target: owner).verify()
+        let report = try Replay(connect: db.connect).verify()
         #expect(!report.ok)
         #expect(report.differences.contains { $0.hasPrefix("access:") })
         #expect(report.differences.contains { $0.hasPrefix("workspace_group_acl:") })
         #expect(report.differences.contains { $0.hasPrefix("access_history:") })
 
-        let replayed = try Replay(events: try db.connect(), target: owner).run()
+        let replayed = try Replay(connect: db.connect).run()
         #expect(replayed.ok)
         #expect(try PostgresLedger(connection: owner).snapshot() == before)
-        #expect(try Replay(events: try db.connect(), target: owner).verify().ok)
+        #expect(try Replay(connect: db.connect).verify().ok)
 
         // The swapped-in tables keep their index names and the application role's rights.
         let indexes = try owner.query(
@@ -66,7 +66,7 @@ struct ReplayTests {
         let app = try db.connectAsApp()
         let ledger = Ledger(connection: app)
         #expect(throws: Never.self) { try ledger.execute(.createGroup(name: "after-replay"), actor: "root") }
-        #expect(try Replay(events: try db.connect(), target: owner).verify().ok)
+        #expect(try Replay(connect: db.connect).verify().ok)
     }
 
     @Test func aCommandDuringReplayWaitsAndIsNotLost() throws {
@@ -75,7 +75,7 @@ struct ReplayTests {
         let conninfo = db.conninfo
         let errors = onThreads(2) { index in
             if index == 0 {
-                _ = try Replay(events: try Connection(conninfo), target: try Connection(conninfo)).run()
+                _ = try Replay { try Connection(conninfo) }.run()
             } else {
                 let app = try Connection(conninfo)
                 try LedgerDatabase.prepare(app)
@@ -86,7 +86,7 @@ struct ReplayTests {
         }
         #expect(errors.isEmpty, "\(errors)")
         let owner = try db.connect()
-        #expect(try Replay(events: try db.connect(), target: owner).verify().ok)
+        #expect(try Replay(connect: db.connect).verify().ok)
         #expect(try owner.query("SELECT count(*) FROM groups WHERE key LIKE 'during-%'").first?.int64(0) == 5)
     }
 }
@@ -121,7 +121,7 @@ struct ImportTests {
         #expect(report.accepted + report.refused == items.count)
         #expect(report.refused > 0 && report.events > 50, "\(report)")
         #expect(try EventStore(connection: owner).verify().ok)
-        _ = try Replay(events: try imported.connect(), target: owner).run()
+        _ = try Replay(connect: imported.connect).run()
 
         let oneByOne = try TestDatabase.create()
         defer { oneByOne.drop() }

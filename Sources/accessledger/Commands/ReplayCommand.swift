@@ -19,11 +19,8 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var format: OutputOptions
 
     func run() throws {
-        let events = try LedgerDatabase.connect(database.source)
-        defer { events.close() }
-        let target = try LedgerDatabase.connect(database.source)
-        defer { target.close() }
-        let replay = Replay(events: events, target: target)
+        let source = database.source
+        let replay = Replay { try LedgerDatabase.connect(source) }
         let progress = Progress(label: verify ? "replayed (verify)" : "replayed")
         let start = Progress.now()
         let report =
