@@ -93,7 +93,9 @@ public enum AccessPeriods {
             periods += own
         }
         return periods.sorted {
-            ($0.from.position, $0.row.workspaceID, $0.row.userKey) < ($1.from.position, $1.row.workspaceID, $1.row.userKey)
+            ($0.from.position, $0.row.workspaceID, $0.row.userKey) < (
+                $1.from.position, $1.row.workspaceID, $1.row.userKey
+            )
         }
     }
 

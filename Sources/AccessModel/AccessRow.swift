@@ -50,7 +50,8 @@ public struct AccessRow: Sendable, Hashable {
 
     /// This row as it reads while the workspace is (or is not) running.
     public func observed(running: Bool) -> AccessRow {
-        AccessRow(workspaceID: workspaceID, username: username, role: role, heldRole: heldRole, via: via, running: running)
+        AccessRow(
+            workspaceID: workspaceID, username: username, role: role, heldRole: heldRole, via: via, running: running)
     }
 
     /// The key of ``username``.

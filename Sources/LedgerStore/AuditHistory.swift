@@ -67,7 +67,10 @@ public struct AuditHistory {
                     "SELECT position, actor, type, reason FROM ledger_events WHERE position = ANY($1::bigint[])",
                     [positions.sorted().map(String.init)]
                 ).rows.map {
-                    (try $0.int64(0), AccessInterval.Cause(actor: try $0.string(1), type: try $0.string(2), reason: $0[3]))
+                    (
+                        try $0.int64(0),
+                        AccessInterval.Cause(actor: try $0.string(1), type: try $0.string(2), reason: $0[3])
+                    )
                 })
             return try periods.map { period in
                 guard let startedBy = causes[period.from.position] else {

@@ -163,7 +163,9 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
 
     public func setUserEntry(workspaceID: Int64, entry: ShareEntry) throws {
         try base.setUserEntry(workspaceID: workspaceID, entry: entry)
-        record(.acl, [.int64(workspaceID), .text("user"), .text(entry.key)], [.text(entry.name), .text(entry.role.rawValue)])
+        record(
+            .acl, [.int64(workspaceID), .text("user"), .text(entry.key)],
+            [.text(entry.name), .text(entry.role.rawValue)])
     }
 
     public func removeUserEntry(workspaceID: Int64, userKey: String) throws {
@@ -174,7 +176,8 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
     public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) throws {
         try base.setGroupEntry(workspaceID: workspaceID, entry: entry)
         record(
-            .acl, [.int64(workspaceID), .text("group"), .text(entry.key)], [.text(entry.name), .text(entry.role.rawValue)])
+            .acl, [.int64(workspaceID), .text("group"), .text(entry.key)],
+            [.text(entry.name), .text(entry.role.rawValue)])
     }
 
     public func removeGroupEntry(workspaceID: Int64, groupKey: String) throws {

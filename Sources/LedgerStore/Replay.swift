@@ -133,7 +133,9 @@ public struct Replay {
             writers[table] = connection
             streams[table] = try CopyInStream(
                 connection,
-                sql: "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)")
+                sql:
+                    "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+            )
         }
         let events = try connect()
         defer { events.close() }
@@ -190,7 +192,8 @@ public struct Replay {
             rows.bool(group.isDeleted)
         }
         try copy(
-            "group_members", "group_key, user_key", state.members.lazy.flatMap { group, users in users.map { (group, $0) } }
+            "group_members", "group_key, user_key",
+            state.members.lazy.flatMap { group, users in users.map { (group, $0) } }
         ) { member, rows in
             rows.text(member.0)
             rows.text(member.1)
@@ -214,7 +217,8 @@ public struct Replay {
         try entries("workspace_user_acl", "workspace_id, user_key, username, role", \.users)
         try entries("workspace_group_acl", "workspace_id, group_key, name, role", \.groups)
         try copy(
-            "access", "workspace_id, user_key, username, role, held_role, via", state.access.values.lazy.flatMap(\.values)
+            "access", "workspace_id, user_key, username, role, held_role, via",
+            state.access.values.lazy.flatMap(\.values)
         ) { row, rows in
             rows.int64(row.workspaceID)
             rows.text(row.userKey)
@@ -262,7 +266,8 @@ public struct Replay {
             var sql = [try row.string(2).replacingFirst(" ON public.\(table) ", with: " ON \(schema).\(table) ")]
             if let constraint = row[3] {
                 sql.append(
-                    "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(constraint) PRIMARY KEY USING INDEX \(try row.string(1))")
+                    "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(constraint) PRIMARY KEY USING INDEX \(try row.string(1))"
+                )
             }
             if statements.last?.table == table {
                 statements[statements.count - 1].sql += sql

@@ -83,9 +83,15 @@ public struct BinaryCopyRows: Sendable {
     static let trailer: [UInt8] = [0xFF, 0xFF]
 
     private mutating func null() { append32(-1) }
-    private mutating func append16(_ value: Int16) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
-    private mutating func append32(_ value: Int32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
-    private mutating func append64(_ value: Int64) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
+    private mutating func append16(_ value: Int16) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+    private mutating func append32(_ value: Int32) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+    private mutating func append64(_ value: Int64) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
 }
 
 /// One `COPY … FROM STDIN (FORMAT binary)` kept open while rows are produced: each ``send(_:)``

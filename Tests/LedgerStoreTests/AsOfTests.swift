@@ -85,7 +85,8 @@ struct AsOfTests {
         for user in ["root"] + RandomCommands.users {
             let got = try history.intervals(of: .user(user)).map {
                 ExpectedPeriods.Period(
-                    workspace: $0.workspace, row: [$0.role?.rawValue, $0.liveRole?.rawValue, $0.state.rawValue]
+                    workspace: $0.workspace,
+                    row: [$0.role?.rawValue, $0.liveRole?.rawValue, $0.state.rawValue]
                         + $0.via, from: $0.from.position, to: $0.to?.position)
             }
             let expected = periods.closed(user: Name.key(user), names: memory)

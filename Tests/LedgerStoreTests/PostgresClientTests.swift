@@ -177,7 +177,9 @@ struct PostgresClientTests {
             #expect(row[1] == text && row[2] == (index % 2 == 0 ? "t" : "f"))
             #expect(row[3] == "2026-01-01 00:00:00.00000\(index)")
             #expect(row[5] == String(index))
-            let list = try connection.query("SELECT unnest(list) FROM t WHERE id = $1", [Int64(index)]).rows.map { $0[0] }
+            let list = try connection.query("SELECT unnest(list) FROM t WHERE id = $1", [Int64(index)]).rows.map {
+                $0[0]
+            }
             #expect(list == awkward.prefix(index).map(Optional.some))
         }
         #expect(try connection.query("SELECT count(*) FROM t WHERE at = 'epoch'").first?[0] == "5000")
@@ -186,7 +188,9 @@ struct PostgresClientTests {
         var wrong = BinaryCopyRows()
         wrong.beginRow(fields: 1)
         wrong.text("not five columns")
-        #expect(throws: PostgresError.self) { try connection.copyIn("COPY t FROM STDIN (FORMAT binary)", binary: wrong) }
+        #expect(throws: PostgresError.self) {
+            try connection.copyIn("COPY t FROM STDIN (FORMAT binary)", binary: wrong)
+        }
         #expect(try connection.query("SELECT count(*) FROM t").first?[0] == String(awkward.count + 5_001))
     }
 
