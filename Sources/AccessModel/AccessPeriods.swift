@@ -17,20 +17,6 @@ public enum AccessPeriods {
         }
     }
 
-    /// One kept interval of one access row: `row` as kept (read as running), from the event at
-    /// `from` until the one at `to` (`nil` while current).
-    public struct Kept: Sendable, Hashable {
-        public var row: AccessRow
-        public var from: Point
-        public var to: Point?
-
-        public init(row: AccessRow, from: Point, to: Point?) {
-            self.row = row
-            self.from = from
-            self.to = to
-        }
-    }
-
     /// One interval of a workspace's record, and whether it was running then.
     public struct Status: Sendable, Hashable {
         public var running: Bool
@@ -44,7 +30,9 @@ public enum AccessPeriods {
         }
     }
 
-    /// One period of SPEC's `audit history`: `row` as it read from `from` until `to`.
+    /// An access row over an interval of the log, from the event at `from` until the one at `to`
+    /// (`nil` while current): as kept (read as running), the input of
+    /// ``periods(kept:statuses:)``, or as it read, a period of SPEC's `audit history`, its output.
     public struct Period: Sendable, Hashable {
         public var row: AccessRow
         public var from: Point
@@ -63,9 +51,9 @@ public enum AccessPeriods {
     ///   - kept: kept intervals, any order.
     ///   - statuses: the intervals of each workspace's record by workspace id (any order); they
     ///     must cover the kept intervals of that workspace.
-    public static func periods(kept: [Kept], statuses: [Int64: [Status]]) -> [Period] {
+    public static func periods(kept: [Period], statuses: [Int64: [Status]]) -> [Period] {
         let runsByWorkspace = statuses.mapValues(runs)
-        var byRow: [RowKey: [Kept]] = [:]
+        var byRow: [RowKey: [Period]] = [:]
         for interval in kept { byRow[RowKey(interval.row), default: []].append(interval) }
         var periods: [Period] = []
         for (key, intervals) in byRow {

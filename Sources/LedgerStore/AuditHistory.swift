@@ -88,7 +88,7 @@ public struct AuditHistory {
     }
 
     /// The kept intervals of the subject's access rows that may overlap `[since, until]`.
-    func keptIntervals(of subject: Subject, since: Timestamp?, until: Timestamp?) throws -> [AccessPeriods.Kept] {
+    func keptIntervals(of subject: Subject, since: Timestamp?, until: Timestamp?) throws -> [AccessPeriods.Period] {
         var parameters: [any PostgresBindable] = []
         let subjectCondition: String
         switch subject {
@@ -116,7 +116,7 @@ public struct AuditHistory {
             """, parameters)
         return try rows.rows.map { row in
             let (from, to) = try Self.interval(row, at: 5)
-            return AccessPeriods.Kept(
+            return AccessPeriods.Period(
                 row: AccessRow(
                     workspaceID: try row.int64(0), username: try row.string(1),
                     role: try PostgresLedger.optionalRole(row, 2), heldRole: try PostgresLedger.optionalRole(row, 3),
