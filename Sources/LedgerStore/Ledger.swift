@@ -34,7 +34,33 @@ public struct GroupListing: Sendable, Equatable {
 public struct CommandOutcome: Sendable, Equatable {
     /// The events appended (empty for a no-op).
     public var events: [RecordedEvent]
+    /// The workspaces (`owner/name`, sorted) where this command left someone pending revocation:
+    /// they keep live access until the workspace restarts.
+    public var restartRequired: [String] = []
     public var isNoOp: Bool { events.isEmpty }
+
+    public init(events: [RecordedEvent], restartRequired: [String] = []) {
+        self.events = events
+        self.restartRequired = restartRequired
+    }
+}
+
+/// Forwards interval changes to `base` and notes the workspaces where an access row became
+/// pending revocation, for ``CommandOutcome/restartRequired``.
+final class PendingRevocationWatch: HistorySink {
+    let base: any HistorySink
+    private(set) var workspaceIDs: Set<Int64> = []
+
+    init(base: any HistorySink) { self.base = base }
+
+    func change(_ table: HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp) {
+        base.change(table, key: key, values: values, position: position, time: time)
+    }
+
+    func changeAccess(workspaceID: Int64, userKey: String, row: AccessRow?, position: Int64, time: Timestamp) {
+        if row?.state == .pendingRevocation { workspaceIDs.insert(workspaceID) }
+        base.changeAccess(workspaceID: workspaceID, userKey: userKey, row: row, position: position, time: time)
+    }
 }
 
 /// The ledger over one database connection: commands (decide → append → project, one
@@ -60,7 +86,8 @@ public struct Ledger {
                 let store = EventStore(connection: tx)
                 var context = try store.lockForAppend()
                 let history = SQLHistorySink(connection: tx)
-                let projections = HistoryTrackingLedger(base: PostgresLedger(connection: tx), sink: history)
+                let watch = PendingRevocationWatch(base: history)
+                let projections = HistoryTrackingLedger(base: PostgresLedger(connection: tx), sink: watch)
                 let decision = try Rules.decide(command, actor: actor, reader: projections.base)
                 guard !decision.isNoOp else { return CommandOutcome(events: []) }
                 let recorded = try store.append(
@@ -74,9 +101,24 @@ public struct Ledger {
                 }
                 try history.flush()
                 try tx.query("UPDATE projection_state SET position = $1", [context.position])
-                return CommandOutcome(events: recorded)
+                return CommandOutcome(
+                    events: recorded, restartRequired: try Ledger.stillPending(watch.workspaceIDs, in: tx))
             }
         }
+    }
+
+    /// Those of `workspaceIDs` that have a row pending revocation now (a command may end what it
+    /// began, e.g. a rotation that restarts), as sorted `owner/name`.
+    static func stillPending(_ workspaceIDs: Set<Int64>, in tx: Connection) throws -> [String] {
+        guard !workspaceIDs.isEmpty else { return [] }
+        return try tx.query(
+            """
+            SELECT w.owner || '/' || w.name FROM workspaces w
+            WHERE w.id = ANY($1::bigint[])
+              AND EXISTS (SELECT 1 FROM access a WHERE a.workspace_id = w.id AND a.held_role IS NOT NULL)
+            ORDER BY lower(w.owner || '/' || w.name) COLLATE "C"
+            """, [workspaceIDs.sorted().map(String.init)]
+        ).rows.map { try $0.string(0) }
     }
 
     /// Translates domain and database errors into ``LedgerError``.

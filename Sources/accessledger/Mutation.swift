@@ -30,8 +30,10 @@ struct MutationOptions: ParsableArguments {
     }
 
     /// Runs `command` as one transaction and prints one line per event appended, or
-    /// `nothing to change` when its effect was already in place. `followUp` runs afterwards on the
-    /// same connection (e.g. to point out a restart that is now required); its failure is only a warning.
+    /// `nothing to change` when its effect was already in place, then one `restart required:` line
+    /// per workspace where the command left someone pending revocation. `followUp` runs afterwards
+    /// on the same connection instead of those lines (the sharing commands name the users); its
+    /// failure is only a warning.
     /// - Returns: what was appended.
     /// - Throws: ``LedgerError`` (exit 2 for bad input, 3 for a rule, …); nothing is appended then.
     @discardableResult
@@ -48,7 +50,14 @@ struct MutationOptions: ParsableArguments {
         } else {
             for event in outcome.events { print(EventSummary.line(for: event)) }
         }
-        do { try followUp?(ledger, outcome) } catch {
+        guard let followUp else {
+            for workspace in outcome.restartRequired {
+                print(
+                    "restart required: \(workspace) has pending revocations until `accessledger restart \(workspace)`")
+            }
+            return outcome
+        }
+        do { try followUp(ledger, outcome) } catch {
             // The command has committed: report the failed afterthought without failing it.
             Terminal.standardError.write("warning: \(error)\n")
         }

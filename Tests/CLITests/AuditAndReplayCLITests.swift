@@ -116,7 +116,8 @@ struct AuditAndReplayCLITests {
         #expect(try cli.eventCount() == before, "a failing rotation appends nothing")
         #expect(try cli.accessOf("alice", on: Self.workspace).role == "admin")
 
-        try cli.ok(["rotate", Self.workspace, "--out", "alice", "--in", "carol"])
+        let rotated = try cli.ok(["rotate", Self.workspace, "--out", "alice", "--in", "carol"])
+        #expect(!rotated.contains("restart required"), "the rotation restarted: nothing lingers")
         #expect(try cli.eventCount() == before + 3)
         let status = try cli.status(Self.workspace)
         #expect(cli.access(status, "alice") == nil, "restarted: alice's live access ended")
@@ -125,6 +126,12 @@ struct AuditAndReplayCLITests {
         let types = try cli.json(["audit", "log", "--workspace", Self.workspace]).arrayValue?.suffix(3)
             .compactMap { $0["type"]?.stringValue }
         #expect(types == ["workspace_unshared", "workspace_shared", "workspace_restarted"])
+
+        let lingering = try cli.ok(["rotate", Self.workspace, "--out", "carol", "--in", "alice", "--no-restart"])
+        #expect(
+            lingering.hasSuffix(
+                "restart required: \(Self.workspace) has pending revocations until `accessledger restart \(Self.workspace)`\n"
+            ))
     }
 
     @Test func occurredAtBackfillsButNeverGoesBackwards() throws {

@@ -67,7 +67,11 @@ struct PendingRevocationCLITests {
         defer { cli.drop() }
         let workspace = PendingRevocationCLITests.workspace
         #expect(try cli.search("pending_revocation:true") == [])
-        #expect(try cli.ok(cause.arguments).contains(cause.confirmation))
+        let output = try cli.ok(cause.arguments)
+        #expect(output.contains(cause.confirmation))
+        // Whatever the command, it says which workspace now needs a restart.
+        #expect(output.contains("restart required: "), "\(output)")
+        #expect(output.contains("until `accessledger restart \(workspace)`"), "\(output)")
 
         let status = try cli.status(workspace)
         let row = cli.access(status, cause.user)
@@ -107,6 +111,7 @@ struct PendingRevocationCLITests {
 
         let removal = try cli.ok(["sharing", "remove", workspace, "--user", "bob", "--group", "sre-oncall"])
         #expect(!removal.contains("restart required"))
+        #expect(try cli.ok(["users", "suspend", "dave"]) == "suspended user dave\n", "nothing lingers when stopped")
         try cli.ok(["sharing", "share", workspace, "--user", "alice:use"])
         let after = try cli.status(workspace)
         #expect(after["restart_required"] == false)
