@@ -386,6 +386,15 @@ public final class Connection {
     // MARK: Helpers
 
     /// Quotes an SQL identifier (role, database, channel names that are not user input).
+    /// `text` quoted as an SQL string literal (`PQescapeLiteral`), for the few statements that
+    /// take no parameters, such as `COPY … TO 'file'`.
+    public func escapeLiteral(_ text: String) throws -> String {
+        let connection = try open()
+        guard let escaped = PQescapeLiteral(connection, text, text.utf8.count) else { throw failure(connection) }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
     public func escapeIdentifier(_ identifier: String) throws -> String {
         let connection = try open()
         guard let escaped = PQescapeIdentifier(connection, identifier, identifier.utf8.count) else {

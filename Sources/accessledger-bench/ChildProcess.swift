@@ -29,6 +29,8 @@ enum ChildProcess {
         var seconds: Double
         /// Peak resident set size of the child process, in MiB.
         var peakMiB: Double
+        /// `replay`: seconds per stage (``ReplayReport/stages``), in order.
+        var stages: [(name: String, seconds: Double)] = []
     }
 
     /// Runs `job` in a child process.
@@ -55,9 +57,16 @@ enum ChildProcess {
         guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
             throw BenchError("child \(job.rawValue) failed (status \(status))")
         }
-        let fields = (readFile(resultPath) ?? "").split(separator: " ").compactMap { Double($0) }
+        // First line: "PEAK-KIB SECONDS"; then one "SECONDS STAGE NAME" line per replay stage.
+        let lines = (readFile(resultPath) ?? "").split(separator: "\n")
+        let fields = (lines.first ?? "").split(separator: " ").compactMap { Double($0) }
         guard fields.count == 2 else { throw BenchError("child \(job.rawValue) reported nothing") }
-        return Outcome(seconds: fields[1], peakMiB: fields[0] / 1024)
+        let stages = lines.dropFirst().compactMap { line -> (String, Double)? in
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let seconds = Double(parts[0]) else { return nil }
+            return (String(parts[1]), seconds)
+        }
+        return Outcome(seconds: fields[1], peakMiB: fields[0] / 1024, stages: stages)
     }
 
     /// The child's side: `child JOB CONNINFO RESULT-FILE`. Returns the exit code.
@@ -68,20 +77,23 @@ enum ChildProcess {
         }
         do {
             let connection = try Connection(arguments[1], applicationName: "accessledger-bench-child")
+            var stages: [(name: String, seconds: Double)] = []
             let (_, seconds) = try MonotonicClock.time {
                 switch job {
                 case .rawRead:
                     _ = try LogBench.rawOrderedRead(connection)
                 case .replay:
                     let conninfo = arguments[1]
-                    _ = try Replay { try Connection(conninfo, applicationName: "accessledger-bench-child") }.run()
+                    stages = try Replay { try Connection(conninfo, applicationName: "accessledger-bench-child") }.run()
+                        .stages
                 case .verify:
                     let result = try EventStore(connection: connection).verify()
                     guard result.ok else { throw BenchError("verify failed: \(result.problem ?? "?")") }
                 }
             }
             guard let peak = peakResidentKiB() else { throw BenchError("no VmHWM in /proc/self/status") }
-            guard writeFile(arguments[2], "\(peak) \(seconds)") else {
+            let report = (["\(peak) \(seconds)"] + stages.map { "\($0.seconds) \($0.name)" }).joined(separator: "\n")
+            guard writeFile(arguments[2], report) else {
                 throw BenchError("cannot write \(arguments[2])")
             }
             return 0

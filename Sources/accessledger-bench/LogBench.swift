@@ -25,6 +25,37 @@ struct LogBench {
         return count
     }
 
+    /// What the server alone spends storing and indexing the tables a replay builds: each
+    /// rebuilt table is first written to a file in the (throwaway) cluster's data directory, unmeasured,
+    /// then timed: COPY of every file into an empty copy of its table, and the same indexes, one
+    /// statement after another on one connection. No client work at all, so a replay on this
+    /// machine cannot take less than this divided by its cores.
+    static func serverStoreAndIndex(_ connection: Connection) throws -> Double {
+        let schema = "bench_floor"
+        try connection.query("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        try connection.query("CREATE SCHEMA \(schema)")
+        defer { _ = try? connection.query("DROP SCHEMA IF EXISTS \(schema) CASCADE") }
+        let directory = try connection.query("SELECT current_setting('data_directory')").first?.string(0) ?? ""
+        func file(_ table: String) throws -> String {
+            try connection.escapeLiteral("\(directory)/bench_floor_\(table).bin")
+        }
+        for table in Replay.tables {
+            try connection.query("COPY public.\(table) TO \(try file(table)) (FORMAT binary)")
+            try connection.query(
+                "CREATE TABLE \(schema).\(table) (LIKE public.\(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        }
+        let indexes = try connection.query(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1::text[])",
+            [Replay.tables]
+        ).rows.map { try $0.string(0).replacingOccurrences(of: " ON public.", with: " ON \(schema).") }
+        return try MonotonicClock.time {
+            for table in Replay.tables {
+                try connection.query("COPY \(schema).\(table) FROM \(try file(table)) (FORMAT binary)")
+            }
+            for index in indexes { try connection.query(index) }
+        }.seconds
+    }
+
     private var repetitions: Int { max(1, preset.logRepetitions) }
 
     /// Runs `body` once unmeasured (unless `warm`), then `repetitions` times; the events per
@@ -40,19 +71,27 @@ struct LogBench {
 
     /// Runs `job` `repetitions` times in child processes: events per second and peak memory.
     private func childRuns(_ job: ChildProcess.Job, _ events: Int64, conninfo: String, earlier: [Double] = []) throws
-        -> (rates: Samples, peaks: Samples)
+        -> (rates: Samples, peaks: Samples, stages: [(name: String, seconds: [Double])])
     {
         var seconds = earlier
         var peaks = Samples()
+        var stages: [(name: String, seconds: [Double])] = []
         for _ in 0..<repetitions {
             let outcome = try ChildProcess.run(job, conninfo: conninfo)
             seconds.append(outcome.seconds)
             peaks.append(outcome.peakMiB)
+            for stage in outcome.stages {
+                if let index = stages.firstIndex(where: { $0.name == stage.name }) {
+                    stages[index].seconds.append(stage.seconds)
+                } else {
+                    stages.append((stage.name, [stage.seconds]))
+                }
+            }
         }
         Log.line(
             "\(job.rawValue): \(seconds.map(Format.readable).joined(separator: ", ")) s, peak "
                 + "\(peaks.values.map(Format.readable).joined(separator: ", ")) MiB")
-        return (Samples(seconds.map { Double(events) / $0 }), peaks)
+        return (Samples(seconds.map { Double(events) / $0 }), peaks, stages)
     }
 
     /// - Parameter firstReplaySeconds: the replay that loaded the ledger, counted as one run.
@@ -71,10 +110,19 @@ struct LogBench {
         let rawChild = try childRuns(.rawRead, events, conninfo: conninfo)
         let replay = try childRuns(
             .replay, events, conninfo: conninfo, earlier: firstReplaySeconds.map { [$0] } ?? [])
+        for stage in replay.stages {
+            Log.line("replay stage \(stage.name): \(stage.seconds.map(Format.readable).joined(separator: ", ")) s")
+        }
         let verify = try childRuns(.verify, events, conninfo: conninfo)
+        var floor: [Double] = []
+        for _ in 0..<repetitions { floor.append(try LogBench.serverStoreAndIndex(reader)) }
+        Log.line(
+            "server alone, COPY and indexes of the rebuilt tables: "
+                + "\(floor.map(Format.readable).joined(separator: ", ")) s")
         for (name, samples) in [
             ("replay", replay.rates), ("verify", verify.rates), ("replay_stage_read_and_decode", decode),
             ("replay_stage_apply_in_memory", apply),
+            ("replay_stage_server_store_and_index", Samples(floor.map { Double(events) / $0 })),
         ] {
             report.add(
                 Measurement(
