@@ -132,6 +132,8 @@ public struct Ledger {
             throw LedgerError(error)
         } catch let error as ProjectionError {
             throw LedgerError.internal("projection failed: \(error)")
+        } catch let error as EventDecodingError {
+            throw LedgerError.internal("the log holds an event this version cannot read: \(error)")
         }
     }
 

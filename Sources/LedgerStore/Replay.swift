@@ -72,10 +72,11 @@ public struct Replay {
     public static var tables: [String] { currentTables + HistoryTable.all.map(\.name) }
     static let scratchSchema = "accessledger_rebuild"
 
-    /// Opens a connection to the ledger as the tables' owner (not under the append-only role).
-    public let connect: () throws -> Connection
+    /// Opens a connection to the ledger as the tables' owner (not under the append-only role);
+    /// replay reads, writes and indexes over several at once, from several threads.
+    public let connect: @Sendable () throws -> Connection
 
-    public init(connect: @escaping () throws -> Connection) {
+    public init(connect: @escaping @Sendable () throws -> Connection) {
         self.connect = connect
     }
 
@@ -121,48 +122,73 @@ public struct Replay {
         defer { setup.close() }
         try setup.query("DROP SCHEMA IF EXISTS \(schema) CASCADE")
         try setup.query("CREATE SCHEMA \(schema)")
+        // Without autovacuum while they are built: otherwise it starts on the freshly loaded
+        // tables and the swap waits for it to give way (deadlock_timeout, a second by default).
         for table in Replay.tables {
             try setup.query(
-                "CREATE TABLE \(schema).\(table) (LIKE public.\(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+                "CREATE TABLE \(schema).\(table) (LIKE public.\(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
+                    + "WITH (autovacuum_enabled = false)")
         }
-        var writers: [HistoryTable: Connection] = [:]
-        defer { for connection in writers.values { connection.close() } }
-        var streams: [HistoryTable: CopyInStream] = [:]
-        for table in HistoryTable.all {
-            let connection = try connect()
-            writers[table] = connection
-            streams[table] = try CopyInStream(
-                connection,
-                sql:
-                    "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
-            )
-        }
-        let events = try connect()
-        defer { events.close() }
-
+        let reader = ReplayReader(connect: connect, head: head)
+        let historian = ReplayHistorian(connect: connect, schema: schema)
         let state = InMemoryLedger(recordingAccessChanges: false)
-        let sink = CopyHistorySink(streams: streams)
+        let sink = QueuedHistorySink(historian: historian)
         let ledger = HistoryTrackingLedger(base: state, sink: sink)
         var count: Int64 = 0
+        var failure: (any Error)?
         var applying = StageClock()
-        try EventStore(connection: events).forEachEvent(through: head) { event in
-            try applying.measure("read and apply") { try ledger.apply(event) }
-            count += 1
-            if sink.pendingBytes >= 1 << 20 { try applying.measure("write history") { try sink.send() } }
-            if count % 10_000 == 0 { progress(count, head) }
+        // Applies what the reader decoded; after a failure, keeps taking (and dropping) batches
+        // until the reader has stopped, so that neither thread waits for the other forever.
+        reading: while true {
+            switch applying.measure("wait for the log", { reader.batches.take() }) {
+            case .events(let batch):
+                guard failure == nil else { continue }
+                do {
+                    try applying.measure("apply") {
+                        for event in batch {
+                            ledger.begin(position: event.position, occurredAt: event.occurredAt)
+                            try Projection.apply(
+                                event.event, position: event.position, occurredAt: event.occurredAt, to: ledger)
+                        }
+                    }
+                    applying.measure("wait for the history writer") { sink.pass() }
+                    count += Int64(batch.count)
+                    progress(count, head)
+                } catch {
+                    failure = error
+                    reader.stop()
+                }
+            case .end:
+                break reading
+            case .failed(let error):
+                failure = failure ?? error
+                break reading
+            }
         }
         clock.add(applying)
-        progress(count, head)
-        try clock.measure("write history") {
-            sink.closeOpenIntervals()
-            try sink.send()
-            for stream in streams.values { try stream.finish() }
+        try? reader.worker.join()
+        if let failure {
+            historian.changes.put(.abandon)
+            try? historian.worker.join()
+            throw failure
         }
+        try clock.measure("wait for the history writer") {
+            sink.pass()
+            historian.changes.put(.finish)
+            try historian.worker.join()
+        }
+        // The temporal tables are complete: their indexes are built while the current tables
+        // are written, then those get theirs.
+        let builders = try (0..<3).map { _ in try connect() }
+        defer { for connection in builders { connection.close() } }
+        var building = try startIndexes(
+            of: HistoryTable.all.map(\.name), reading: setup, on: builders, schema: schema)
         try clock.measure("write current state") {
             try copyCurrentState(state.snapshot(), head: head, to: setup, schema: schema)
         }
         try clock.measure("build indexes") {
-            try createIndexes(reading: setup, on: [setup] + Array(writers.values), schema: schema)
+            building += try startIndexes(of: Replay.currentTables, reading: setup, on: [setup], schema: schema)
+            try finishIndexes(building)
         }
         return count
     }
@@ -245,51 +271,62 @@ public struct Replay {
         }
     }
 
-    /// Recreates the live tables' indexes (same names) and primary keys on the scratch tables,
-    /// after the data is in (building an index once is faster than maintaining it row by row).
-    /// Each table's statements go to one of `connections`, the biggest tables first, and the
-    /// connections work at the same time.
-    func createIndexes(reading catalog: Connection, on connections: [Connection], schema: String) throws {
+    /// Starts recreating the live tables' indexes (same names) and primary keys on the scratch
+    /// copies of `tables`, after their data is in (building an index once is faster than
+    /// maintaining it row by row). The tables are dealt out to `connections`, biggest first to
+    /// the least loaded, and each connection is sent its statements at once: they work side by
+    /// side, and ``finishIndexes(_:)`` waits for them.
+    /// - Returns: the connections that were sent work.
+    func startIndexes(
+        of tables: [String], reading catalog: Connection, on connections: [Connection], schema: String
+    ) throws -> [Connection] {
         let indexes = try catalog.query(
             """
-            SELECT i.tablename, i.indexname, i.indexdef, c.conname
+            SELECT i.tablename, i.indexname, i.indexdef, c.conname,
+                   pg_relation_size((quote_ident($2) || '.' || quote_ident(i.tablename))::regclass)
             FROM pg_indexes i
             LEFT JOIN pg_constraint c ON c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
                                      AND c.contype = 'p'
             WHERE i.schemaname = 'public' AND i.tablename = ANY($1::text[])
-            ORDER BY pg_relation_size((quote_ident($2) || '.' || quote_ident(i.tablename))::regclass) DESC,
-                     i.tablename, c.conname NULLS LAST
-            """, [Replay.tables, schema])
-        var statements: [(table: String, sql: [String])] = []
+            ORDER BY 5 DESC, i.tablename, c.conname NULLS LAST
+            """, [tables, schema])
+        var work: [(load: Int64, sql: [String])] = connections.map { _ in (0, []) }
+        var placed: [String: Int] = [:]
         for row in indexes.rows {
             let table = try row.string(0)
-            var sql = [try row.string(2).replacingFirst(" ON public.\(table) ", with: " ON \(schema).\(table) ")]
+            let size = try row.int64(4)
+            // One connection per table (the primary key follows its index); the next table goes
+            // to the connection with the least to do.
+            let slot =
+                placed[table] ?? work.indices.min { work[$0].load < work[$1].load } ?? 0
+            if placed[table] == nil {
+                placed[table] = slot
+                work[slot].load += max(size, 1)
+            }
+            work[slot].sql.append(
+                try row.string(2).replacingFirst(" ON public.\(table) ", with: " ON \(schema).\(table) "))
             if let constraint = row[3] {
-                sql.append(
+                work[slot].sql.append(
                     "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(constraint) PRIMARY KEY USING INDEX \(try row.string(1))"
                 )
             }
-            if statements.last?.table == table {
-                statements[statements.count - 1].sql += sql
-            } else {
-                statements.append((table, sql))
-            }
         }
-        // Deal the tables out, biggest first, one batch of statements per connection at a time.
-        var queue = statements[...]
-        while !queue.isEmpty {
-            var busy: [Connection] = []
-            for connection in connections {
-                guard let next = queue.popFirst() else { break }
-                try connection.send(next.sql.joined(separator: ";\n"))
-                busy.append(connection)
-            }
-            var firstError: Error?
-            for connection in busy {
-                do { try connection.finishSent() } catch { if firstError == nil { firstError = error } }
-            }
-            if let firstError { throw firstError }
+        var busy: [Connection] = []
+        for (connection, batch) in zip(connections, work) where !batch.sql.isEmpty {
+            try connection.send(batch.sql.joined(separator: ";\n"))
+            busy.append(connection)
         }
+        return busy
+    }
+
+    /// Waits for the index builds ``startIndexes(of:reading:on:schema:)`` sent, and throws the
+    /// first error.
+    func finishIndexes(_ connections: [Connection]) throws {
+        var firstError: (any Error)?
+        for connection in connections {
+            do { try connection.finishSent() } catch { if firstError == nil { firstError = error } }
+        }
+        if let firstError { throw firstError }
     }
 
     /// Replaces each live table by its rebuilt copy, keeping its privileges.
@@ -304,6 +341,7 @@ public struct Replay {
                 """, [table])
             try tx.query("DROP TABLE public.\(table)")
             try tx.query("ALTER TABLE \(Replay.scratchSchema).\(table) SET SCHEMA public")
+            try tx.query("ALTER TABLE public.\(table) RESET (autovacuum_enabled)")
             for grant in grants.rows {
                 try tx.query(
                     "GRANT \(try grant.string(1)) ON public.\(table) TO \(try tx.escapeIdentifier(try grant.string(0)))"
@@ -330,6 +368,164 @@ public struct Replay {
             found += missing.rows.map { "\(table): row \($0[0] ?? "") from the log is missing or different" }
         }
         return found
+    }
+}
+
+/// Replay's reading thread: streams the log on a connection of its own and decodes the events
+/// (``LedgerEvent``) in batches, while the replay applies the previous ones.
+final class ReplayReader: Sendable {
+    struct Decoded: Sendable {
+        var event: LedgerEvent
+        var position: Int64
+        var occurredAt: Timestamp
+    }
+
+    enum Batch: Sendable {
+        case events([Decoded])
+        case end
+        case failed(any Error)
+    }
+
+    struct Stopped: Error {}
+
+    let batches = Handoff<Batch>(capacity: 16)
+    private let stopped = Locked(false)
+    let worker: Worker
+
+    init(connect: @escaping @Sendable () throws -> Connection, head: Int64) {
+        let batches = self.batches
+        let stopped = self.stopped
+        worker = Worker {
+            do {
+                let events = try connect()
+                defer { events.close() }
+                var batch: [Decoded] = []
+                batch.reserveCapacity(1_024)
+                try EventStore(connection: events).forEachEvent(through: head) { recorded in
+                    batch.append(
+                        Decoded(
+                            event: try LedgerEvent(recorded: recorded), position: recorded.position,
+                            occurredAt: recorded.occurredAt))
+                    guard batch.count == 1_024 else { return }
+                    guard !stopped.value else { throw Stopped() }
+                    batches.put(.events(batch))
+                    batch.removeAll(keepingCapacity: true)
+                }
+                if !batch.isEmpty { batches.put(.events(batch)) }
+                batches.put(.end)
+            } catch {
+                batches.put(.failed(error))
+                throw error
+            }
+        }
+    }
+
+    /// Asks the reader to stop at its next batch (it then sends `.failed`).
+    func stop() { stopped.value = true }
+}
+
+/// One change of a temporal table, as the applying thread hands it to the history writer.
+enum HistoryChange: Sendable {
+    case row(HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp)
+    case access(workspaceID: Int64, userKey: String, row: AccessRow?, position: Int64, time: Timestamp)
+}
+
+/// Replay's history-writing thread: keeps the open intervals (``CopyHistorySink``) and streams
+/// the closed ones to the scratch tables over binary COPYs on connections of its own.
+final class ReplayHistorian: Sendable {
+    enum Message: Sendable {
+        case changes([HistoryChange])
+        /// Close the open intervals, send everything and end the COPYs.
+        case finish
+        /// Stop; nothing more is kept.
+        case abandon
+    }
+
+    let changes = Handoff<Message>(capacity: 16)
+    let worker: Worker
+
+    init(connect: @escaping @Sendable () throws -> Connection, schema: String) {
+        let changes = self.changes
+        worker = Worker {
+            var failure: (any Error)?
+            var connections: [Connection] = []
+            defer { for connection in connections { connection.close() } }
+            var streams: [HistoryTable: CopyInStream] = [:]
+            do {
+                for table in HistoryTable.all {
+                    let connection = try connect()
+                    connections.append(connection)
+                    streams[table] = try CopyInStream(
+                        connection,
+                        sql: "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) "
+                            + "FROM STDIN (FORMAT binary)")
+                }
+            } catch {
+                failure = error
+            }
+            let sink = CopyHistorySink(streams: streams)
+            // After a failure, keep taking (and dropping) messages until the end, so that the
+            // applying thread never waits for this one forever.
+            receiving: while true {
+                switch changes.take() {
+                case .changes(let batch):
+                    guard failure == nil else { continue }
+                    for change in batch {
+                        switch change {
+                        case .row(let table, let key, let values, let position, let time):
+                            sink.change(table, key: key, values: values, position: position, time: time)
+                        case .access(let workspaceID, let userKey, let row, let position, let time):
+                            sink.changeAccess(
+                                workspaceID: workspaceID, userKey: userKey, row: row, position: position, time: time)
+                        }
+                    }
+                    if sink.pendingBytes >= 1 << 20 {
+                        do { try sink.send() } catch { failure = error }
+                    }
+                case .finish:
+                    guard failure == nil else { break receiving }
+                    do {
+                        sink.closeOpenIntervals()
+                        try sink.send()
+                        for stream in streams.values { try stream.finish() }
+                    } catch {
+                        failure = error
+                    }
+                    break receiving
+                case .abandon:
+                    break receiving
+                }
+            }
+            if let failure { throw failure }
+        }
+    }
+}
+
+/// The applying thread's sink: queues each interval change and passes them to the
+/// ``ReplayHistorian`` in batches.
+final class QueuedHistorySink: HistorySink {
+    private let historian: ReplayHistorian
+    private var queued: [HistoryChange] = []
+
+    init(historian: ReplayHistorian) {
+        self.historian = historian
+        queued.reserveCapacity(8_192)
+    }
+
+    func change(_ table: HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp) {
+        queued.append(.row(table, key: key, values: values, position: position, time: time))
+    }
+
+    func changeAccess(workspaceID: Int64, userKey: String, row: AccessRow?, position: Int64, time: Timestamp) {
+        queued.append(.access(workspaceID: workspaceID, userKey: userKey, row: row, position: position, time: time))
+    }
+
+    /// Passes the queued changes on (waits while the historian is far behind).
+    func pass() {
+        guard !queued.isEmpty else { return }
+        historian.changes.put(.changes(queued))
+        queued = []
+        queued.reserveCapacity(8_192)
     }
 }
 

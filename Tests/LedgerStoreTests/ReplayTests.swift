@@ -63,10 +63,38 @@ struct ReplayTests {
         let indexes = try owner.query(
             "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname = 'access_pending_idx'")
         #expect(try indexes.first?.int64(0) == 1)
+        let options = try owner.query(
+            """
+            SELECT count(*) FROM pg_class
+            WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND reloptions IS NOT NULL
+            """)
+        #expect(try options.first?.int64(0) == 0, "autovacuum is on again for the swapped-in tables")
         let app = try db.connectAsApp()
         let ledger = Ledger(connection: app)
         #expect(throws: Never.self) { try ledger.execute(.createGroup(name: "after-replay"), actor: "root") }
         #expect(try Replay(connect: db.connect).verify().ok)
+    }
+
+    /// An event that the projection cannot apply, or cannot even read, stops the replay with
+    /// an error (its threads end; nothing waits forever) and the live tables stay as they were.
+    @Test(
+        arguments: [
+            ("workspace_started", ["workspace_id": .int(999_999), "owner": "svc", "name": "ghost"]),
+            ("workspace_started", ["no": "fields"]),
+        ] as [(String, JSONValue)])
+    func aFailingReplayChangesNothing(_ type: String, _ data: JSONValue) throws {
+        let db = try populated(seed: 17)
+        defer { db.drop() }
+        let owner = try db.connect()
+        try TestDatabase.append([NewEvent(stream: "workspace:999999", type: type, data: data)], on: owner)
+        let before = try PostgresLedger(connection: owner).snapshot()
+        let failure = #expect(throws: LedgerError.self) { try Replay(connect: db.connect).run() }
+        #expect(failure?.exitCode != 0)
+        #expect(try PostgresLedger(connection: owner).snapshot() == before)
+        #expect(throws: LedgerError.self) { try Replay(connect: db.connect).verify() }
+        // The append lock was released: commands go on.
+        let ledger = Ledger(connection: try db.connectAsApp())
+        #expect(throws: Never.self) { try ledger.execute(.createGroup(name: "after-failure"), actor: "root") }
     }
 
     @Test func aCommandDuringReplayWaitsAndIsNotLost() throws {
