@@ -269,10 +269,13 @@ public final class SQLHistorySink: HistorySink {
                 key.map(\.bindable) + values.map(\.bindable) + [position, time.canonical]))
     }
 
-    /// Sends the queued statements.
-    public func flush() throws {
-        guard !statements.isEmpty else { return }
+    /// Sends the queued statements, then `after` in the same pipeline (one round trip in all).
+    /// - Returns: the results of `after`.
+    @discardableResult
+    public func flush(then after: [Statement] = []) throws -> [QueryResult] {
         defer { statements.removeAll() }
-        _ = try connection.pipeline(statements)
+        let all = statements + after
+        guard !all.isEmpty else { return [] }
+        return Array(try connection.pipeline(all).suffix(after.count))
     }
 }

@@ -99,26 +99,27 @@ public struct Ledger {
                     try Projection.apply(
                         event, position: record.position, occurredAt: record.occurredAt, to: projections)
                 }
-                try history.flush()
-                try tx.query("UPDATE projection_state SET position = $1", [context.position])
-                return CommandOutcome(
-                    events: recorded, restartRequired: try Ledger.stillPending(watch.workspaceIDs, in: tx))
+                // The intervals, the projections' position and (when this command left someone
+                // pending) which workspaces still need a restart: one round trip.
+                var after = [Statement("UPDATE projection_state SET position = $1", [context.position])]
+                if !watch.workspaceIDs.isEmpty { after.append(Ledger.stillPending(watch.workspaceIDs)) }
+                let results = try history.flush(then: after)
+                let pending = results.count > 1 ? try results[1].rows.map { try $0.string(0) } : []
+                return CommandOutcome(events: recorded, restartRequired: pending)
             }
         }
     }
 
-    /// Those of `workspaceIDs` that have a row pending revocation now (a command may end what it
-    /// began, e.g. a rotation that restarts), as sorted `owner/name`.
-    static func stillPending(_ workspaceIDs: Set<Int64>, in tx: Connection) throws -> [String] {
-        guard !workspaceIDs.isEmpty else { return [] }
-        return try tx.query(
+    /// Selects those of `workspaceIDs` that have a row pending revocation now (a command may end
+    /// what it began, e.g. a rotation that restarts), as sorted `owner/name`.
+    static func stillPending(_ workspaceIDs: Set<Int64>) -> Statement {
+        Statement(
             """
             SELECT w.owner || '/' || w.name FROM workspaces w
             WHERE w.id = ANY($1::bigint[])
               AND EXISTS (SELECT 1 FROM access a WHERE a.workspace_id = w.id AND a.held_role IS NOT NULL)
             ORDER BY lower(w.owner || '/' || w.name) COLLATE "C"
-            """, [workspaceIDs.sorted().map(String.init)]
-        ).rows.map { try $0.string(0) }
+            """, [workspaceIDs.sorted().map(String.init)])
     }
 
     /// Translates domain and database errors into ``LedgerError``.
