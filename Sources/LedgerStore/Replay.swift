@@ -584,32 +584,15 @@ final class CopyHistorySink: HistorySink {
     }
 
     private func emitAccess(_ key: AccessKey, _ interval: AccessInterval, to end: (Int64, Timestamp)?) {
-        let before = accessRows.bytes.count
-        accessRows.beginRow(fields: HistoryTable.access.columns.count)
-        accessRows.int64(key.workspaceID)
-        accessRows.text(key.userKey)
-        accessRows.text(interval.row.username)
-        accessRows.text(interval.row.role?.rawValue)
-        accessRows.text(interval.row.heldRole?.rawValue)
-        accessRows.textArray(interval.row.via)
-        accessRows.int64(interval.position)
-        accessRows.timestamp(unixMicroseconds: interval.time.microseconds)
-        accessRows.int64(end?.0)
-        accessRows.timestamp(unixMicroseconds: end?.1.microseconds)
-        pendingBytes += accessRows.bytes.count - before
+        pendingBytes += accessRows.appendInterval(
+            key: HistoryTable.accessKey(key.workspaceID, key.userKey), values: HistoryTable.accessValues(interval.row),
+            from: (interval.position, interval.time), to: end)
     }
 
     private func emit(_ table: HistoryTable, _ key: [HistoryValue], _ interval: Interval, to end: (Int64, Timestamp)?) {
         var rows = buffers.removeValue(forKey: table) ?? BinaryCopyRows()
-        let before = rows.bytes.count
-        rows.beginRow(fields: key.count + interval.values.count + 4)
-        for value in key { value.write(to: &rows) }
-        for value in interval.values { value.write(to: &rows) }
-        rows.int64(interval.position)
-        rows.timestamp(unixMicroseconds: interval.time.microseconds)
-        rows.int64(end?.0)
-        rows.timestamp(unixMicroseconds: end?.1.microseconds)
-        pendingBytes += rows.bytes.count - before
+        pendingBytes += rows.appendInterval(
+            key: key, values: interval.values, from: (interval.position, interval.time), to: end)
         buffers[table] = rows
     }
 
@@ -632,6 +615,24 @@ final class CopyHistorySink: HistorySink {
         }
         if let stream = streams[.access] { try stream.send(&accessRows) }
         pendingBytes = 0
+    }
+}
+
+extension BinaryCopyRows {
+    /// Appends one row of a temporal table (``HistoryTable/columns``): key, values, from, to.
+    /// - Returns: the bytes it added.
+    fileprivate mutating func appendInterval(
+        key: [HistoryValue], values: [HistoryValue], from: (Int64, Timestamp), to end: (Int64, Timestamp)?
+    ) -> Int {
+        let before = bytes.count
+        beginRow(fields: key.count + values.count + 4)
+        for value in key { value.write(to: &self) }
+        for value in values { value.write(to: &self) }
+        int64(from.0)
+        timestamp(unixMicroseconds: from.1.microseconds)
+        int64(end?.0)
+        timestamp(unixMicroseconds: end?.1.microseconds)
+        return bytes.count - before
     }
 }
 
