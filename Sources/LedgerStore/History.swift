@@ -111,16 +111,12 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
         self.sink = sink
     }
 
-    /// Sets the event whose projection writes follow.
-    public func begin(position: Int64, occurredAt: Timestamp) {
+    /// Applies one event at `position`, occurring at `occurredAt`, to `base` through
+    /// ``Projection``, recording the intervals its writes begin and end.
+    public func apply(_ event: LedgerEvent, position: Int64, occurredAt: Timestamp) throws {
         self.position = position
         self.time = occurredAt
-    }
-
-    /// Applies one recorded event to `base`, recording its history.
-    public func apply(_ event: RecordedEvent) throws {
-        begin(position: event.position, occurredAt: event.occurredAt)
-        try Projection.apply(event, to: self)
+        try Projection.apply(event, position: position, occurredAt: occurredAt, to: self)
     }
 
     private func record(_ table: HistoryTable, _ key: [HistoryValue], _ values: [HistoryValue]?) {

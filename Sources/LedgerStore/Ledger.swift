@@ -95,9 +95,7 @@ public struct Ledger {
                     metadata: EventMetadata(actor: decision.actor, reason: reason, occurredAt: occurredAt),
                     context: &context)
                 for (event, record) in zip(decision.events, recorded) {
-                    projections.begin(position: record.position, occurredAt: record.occurredAt)
-                    try Projection.apply(
-                        event, position: record.position, occurredAt: record.occurredAt, to: projections)
+                    try projections.apply(event, position: record.position, occurredAt: record.occurredAt)
                 }
                 // The intervals, the projections' position and (when this command left someone
                 // pending) which workspaces still need a restart: one round trip.

@@ -18,6 +18,7 @@ public struct ReplayReport: Sendable, Equatable {
         self.stages = stages
     }
 
+    /// Equal when the outcome is: the stage timings differ from run to run.
     public static func == (a: ReplayReport, b: ReplayReport) -> Bool {
         a.events == b.events && a.differences == b.differences
     }
@@ -146,9 +147,7 @@ public struct Replay {
                 do {
                     try applying.measure("apply") {
                         for event in batch {
-                            ledger.begin(position: event.position, occurredAt: event.occurredAt)
-                            try Projection.apply(
-                                event.event, position: event.position, occurredAt: event.occurredAt, to: ledger)
+                            try ledger.apply(event.event, position: event.position, occurredAt: event.occurredAt)
                         }
                     }
                     applying.measure("wait for the history writer") { sink.pass() }
@@ -543,7 +542,7 @@ final class CopyHistorySink: HistorySink {
         var userKey: String
     }
 
-    private struct AccessInterval {
+    private struct OpenAccess {
         var row: AccessRow
         var position: Int64
         var time: Timestamp
@@ -552,7 +551,7 @@ final class CopyHistorySink: HistorySink {
     private let streams: [HistoryTable: CopyInStream]
     /// Open access intervals, kept apart from ``open``: most intervals are access rows, and a
     /// typed key costs far less than an array of values.
-    private var openAccess: [AccessKey: AccessInterval] = [:]
+    private var openAccess: [AccessKey: OpenAccess] = [:]
     private var accessRows = BinaryCopyRows()
     private var open: [HistoryTable: [[HistoryValue]: Interval]] = [:]
     private var buffers: [HistoryTable: BinaryCopyRows] = [:]
@@ -576,14 +575,14 @@ final class CopyHistorySink: HistorySink {
         let key = AccessKey(workspaceID: workspaceID, userKey: userKey)
         let previous =
             if let row {
-                openAccess.updateValue(AccessInterval(row: row, position: position, time: time), forKey: key)
+                openAccess.updateValue(OpenAccess(row: row, position: position, time: time), forKey: key)
             } else {
                 openAccess.removeValue(forKey: key)
             }
         if let previous { emitAccess(key, previous, to: (position, time)) }
     }
 
-    private func emitAccess(_ key: AccessKey, _ interval: AccessInterval, to end: (Int64, Timestamp)?) {
+    private func emitAccess(_ key: AccessKey, _ interval: OpenAccess, to end: (Int64, Timestamp)?) {
         pendingBytes += accessRows.appendInterval(
             key: HistoryTable.accessKey(key.workspaceID, key.userKey), values: HistoryTable.accessValues(interval.row),
             from: (interval.position, interval.time), to: end)
