@@ -47,7 +47,11 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(name: "AccessModelTests", dependencies: ["AccessModel"]),
         .testTarget(
-            name: "LedgerStoreTests", dependencies: ["LedgerStore", "PostgresClient", "AccessModel", "TestSupport"]),
+            name: "LedgerStoreTests",
+            dependencies: [
+                "LedgerStore", "PostgresClient", "AccessModel", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .testTarget(
             name: "CLITests", dependencies: ["LedgerStore", "PostgresClient", "AccessModel", "TestSupport"]),
     ]

@@ -80,7 +80,7 @@ extension Command {
             try users(remove)
         case .syncGroups(let user, let groups, _):
             _ = try Name(user, kind: .user)
-            _ = try ShareEntry.parseNames(groups, kind: .group)
+            _ = try ShareEntry.parseNames(groups, kind: .group, emptyValueMeansNone: true)
         case .createWorkspace(let reference, let template):
             try workspace(reference)
             _ = try Name(template, kind: .template)

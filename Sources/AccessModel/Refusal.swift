@@ -38,28 +38,3 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { message }
 }
-
-/// Quotes a user-supplied value for a one-line message: wrapped in `"`, with `"` and `\`
-/// backslash-escaped and control characters written as `\n`, `\t`, `\r` or `\u{XX}`; everything
-/// else (including non-ASCII letters) verbatim.
-func quoted(_ value: String) -> String {
-    var out = "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
-                || scalar.value == 0x2028 || scalar.value == 0x2029
-            {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}

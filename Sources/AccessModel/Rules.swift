@@ -268,9 +268,6 @@ private struct Decider<Reader: LedgerReader> {
                 "user \(quoted(target.username)) is \(target.status.rawValue): tokens are created only for active users"
             )
         }
-        guard parsed.seconds > 0 else {
-            throw Refusal.notPermitted("token lifetime \(quoted(lifetime)) must be greater than zero")
-        }
         guard parsed.seconds <= TokenLifetime.maximum.seconds else {
             throw Refusal.notPermitted(
                 "token lifetime \(quoted(lifetime)) is too long: at most \(TokenLifetime.maximum)")
@@ -364,7 +361,7 @@ private struct Decider<Reader: LedgerReader> {
 
     func syncGroups(user: String, groups: [String], createMissing: Bool) throws -> [LedgerEvent] {
         let userName = try Name(user, kind: .user)
-        let claimed = try ShareEntry.parseNames(groups, kind: .group)
+        let claimed = try ShareEntry.parseNames(groups, kind: .group, emptyValueMeansNone: true)
         let target = try existingUser(userName)
         try requireUserManager("record group syncs")
         guard target.isActive else {

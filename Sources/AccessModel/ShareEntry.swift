@@ -49,13 +49,13 @@ public struct ShareEntry: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the values of a repeatable, comma-separated `--user`/`--group` flag into entries.
     ///
-    /// A value that is entirely empty contributes nothing; an empty entry between commas is an
-    /// error. A name listed twice (case-insensitively, whatever the roles) is an error naming it.
+    /// An empty value (`--user ''`) or an empty entry between commas is an error naming it. A name
+    /// listed twice (case-insensitively, whatever the roles) is an error naming it.
     /// - Throws: ``Refusal`` (exit 2).
     public static func parseList(_ values: [String], kind: NameKind) throws(Refusal) -> [ShareEntry] {
         var entries: [ShareEntry] = []
         var seen: Set<String> = []
-        for piece in try splitList(values, kind: kind) {
+        for piece in try splitList(values, kind: kind, emptyValueMeansNone: false) {
             let entry = try ShareEntry(parsing: piece, kind: kind)
             guard seen.insert(entry.key).inserted else {
                 throw .invalidInput("\(kind.rawValue) \(quoted(entry.name)) is listed more than once")
@@ -67,11 +67,15 @@ public struct ShareEntry: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the values of a repeatable, comma-separated flag of plain names (`--rm-users`,
     /// `sharing remove --user`, `groups sync --groups`), with the rules of ``parseList(_:kind:)``.
+    /// - Parameter emptyValueMeansNone: an empty value lists no names (`groups sync --groups ''`:
+    ///   a login that claims no group) instead of being an error.
     /// - Throws: ``Refusal`` (exit 2) naming the bad or repeated name.
-    public static func parseNames(_ values: [String], kind: NameKind) throws(Refusal) -> [Name] {
+    public static func parseNames(
+        _ values: [String], kind: NameKind, emptyValueMeansNone: Bool = false
+    ) throws(Refusal) -> [Name] {
         var names: [Name] = []
         var seen: Set<String> = []
-        for piece in try splitList(values, kind: kind) {
+        for piece in try splitList(values, kind: kind, emptyValueMeansNone: emptyValueMeansNone) {
             let name = try Name(piece, kind: kind)
             guard seen.insert(name.key).inserted else {
                 throw .invalidInput("\(kind.rawValue) \(quoted(name.value)) is listed more than once")
@@ -81,9 +85,15 @@ public struct ShareEntry: Sendable, Hashable, CustomStringConvertible {
         return names
     }
 
-    static func splitList(_ values: [String], kind: NameKind) throws(Refusal) -> [String] {
+    static func splitList(_ values: [String], kind: NameKind, emptyValueMeansNone: Bool) throws(Refusal)
+        -> [String]
+    {
         var pieces: [String] = []
-        for value in values where !value.isEmpty {
+        for value in values {
+            guard !value.isEmpty else {
+                if emptyValueMeansNone { continue }
+                throw .invalidInput("invalid \(kind.rawValue) entry \"\": a name is required")
+            }
             for piece in value.split(separator: ",", omittingEmptySubsequences: false) {
                 guard !piece.isEmpty else {
                     throw .invalidInput("empty \(kind.rawValue) entry in \(quoted(value))")

@@ -166,7 +166,7 @@ public struct AuditHistory {
             ORDER BY (to_position IS NULL) DESC, from_position DESC LIMIT 1
             """, [parsed.owner.key, parsed.name.key]
         ).first
-        guard let row else { throw LedgerError.invalidInput("unknown workspace \"\(reference)\"") }
+        guard let row else { throw LedgerError.invalidInput("unknown workspace \(DisplayText.quoted(reference))") }
         return try row.int64(0)
     }
 }

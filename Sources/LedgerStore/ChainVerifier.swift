@@ -6,7 +6,9 @@ public struct VerifyReport: Sendable, Equatable {
     public var ok: Bool
     /// Events read (up to and including the first bad one).
     public var events: Int64
-    /// The last good event: position and lowercase hex hash (`nil` for an empty log).
+    /// The last good event: position and lowercase hex hash; `nil` for an empty log, and when
+    /// an expected head is no longer part of the log (the rewrite may be at or before it, so no
+    /// event of it can be vouched for).
     public var head: (position: Int64, hash: String)?
     public var firstBadPosition: Int64?
     public var problem: String?
@@ -53,47 +55,114 @@ public struct ChainVerifier: Sendable {
     }
 }
 
+/// A head that must still be part of the log: one printed by an earlier `verify`
+/// (`--expect-head`) or a signed checkpoint (`--checkpoints`).
+public struct ExpectedHead: Sendable, Equatable {
+    public var position: Int64
+    public var hash: [UInt8]
+    /// How messages name it, e.g. `expected head 10:ab…` or `checkpoint on line 3 (signed …)`.
+    public var name: String
+
+    public init(position: Int64, hash: [UInt8], name: String? = nil) {
+        self.position = position
+        self.hash = hash
+        self.name = name ?? "expected head \(position):\(Hex.encode(hash))"
+    }
+}
+
 extension EventStore {
     /// Re-verifies the whole log: positions 1..N without gaps, every hash recomputed, times
-    /// never decreasing; and, with `expectHead`, that an earlier head is still part of it.
+    /// never decreasing, every payload one that accessledger writes; that the projections are
+    /// not ahead of the log (events removed from its end); and that every expected head (an
+    /// earlier verify's, a signed checkpoint) is still part of it. The log and the projections'
+    /// position are read in one snapshot.
     /// - Parameter progress: called about every 10,000 events with the count so far.
+    /// - Returns: the report; a problem in the log is a report with `ok == false`, not an error.
+    /// - Throws: ``LedgerError`` or ``PostgresError`` when the database fails.
+    public func verify(expectHeads: [ExpectedHead], progress: (Int64) -> Void = { _ in }) throws -> VerifyReport {
+        try inOneSnapshot { store, projected in
+            try store.verifyLog(expectHeads: expectHeads, projectedPosition: projected, progress: progress)
+        }
+    }
+
+    /// Runs `body` in one read-only snapshot, with the projections' position.
+    func inOneSnapshot<T>(_ body: (EventStore, Int64) throws -> T) throws -> T {
+        try connection.transaction(isolation: "REPEATABLE READ") { tx in
+            let projected = try tx.query("SELECT position FROM projection_state").first?.int64(0) ?? 0
+            return try body(EventStore(connection: tx), projected)
+        }
+    }
+
+    /// ``verify(expectHeads:progress:)`` with at most one expected head.
     public func verify(
         expectHead: (position: Int64, hash: [UInt8])? = nil, progress: (Int64) -> Void = { _ in }
     ) throws -> VerifyReport {
+        try verify(
+            expectHeads: expectHead.map { [ExpectedHead(position: $0.position, hash: $0.hash)] } ?? [],
+            progress: progress)
+    }
+
+    func verifyLog(expectHeads: [ExpectedHead], projectedPosition: Int64, progress: (Int64) -> Void) throws
+        -> VerifyReport
+    {
         var verifier = ChainVerifier()
         var failure: (position: Int64, problem: String)?
-        var expectedHeadSeen = false
+        // An expected head that is no longer part of the log vouches for none of its events: the
+        // rewrite may be anywhere at or before it.
+        var headRewritten = false
+        var eventsRead: Int64 = 0
+        let expected = Dictionary(grouping: expectHeads, by: \.position)
         struct Stop: Error {}
+        func mismatch(_ head: ExpectedHead, found hash: [UInt8]) -> String {
+            "\(head.name) is not part of the log: position \(head.position) now has hash \(Hex.encode(hash)), so "
+                + "the log was rewritten at or before it"
+        }
+        if let bad = expected[0]?.first(where: { $0.hash != EventHasher.genesis }) {
+            failure = (0, mismatch(bad, found: EventHasher.genesis))
+            headRewritten = true
+        }
         do {
             try forEachEvent { event in
+                guard failure == nil else { throw Stop() }
+                eventsRead += 1
                 if let problem = verifier.check(event) {
                     failure = (min(event.position, verifier.expectedPosition), problem)
                     throw Stop()
                 }
-                if let expectHead, expectHead.position == event.position {
-                    expectedHeadSeen = true
-                    if expectHead.hash != event.hash {
-                        failure = (
-                            event.position,
-                            "expected head \(expectHead.position):\(Hex.encode(expectHead.hash)) is not part of the "
-                                + "log: position \(event.position) now has hash \(Hex.encode(event.hash))"
-                        )
-                        throw Stop()
-                    }
+                if let bad = expected[event.position]?.first(where: { $0.hash != event.hash }) {
+                    failure = (event.position, mismatch(bad, found: event.hash))
+                    headRewritten = true
+                    throw Stop()
                 }
                 if verifier.checked % 10_000 == 0 { progress(verifier.checked) }
             }
-        } catch is Stop {}
-        if failure == nil, let expectHead, !expectedHeadSeen {
+        } catch is Stop {
+        } catch let unreadable as UnreadableEvent {
+            eventsRead += 1
             failure = (
-                verifier.expectedPosition,
-                "expected head \(expectHead.position):\(Hex.encode(expectHead.hash)) is not part of the log: "
-                    + "the log ends at position \(verifier.expectedPosition - 1) (truncated?)"
+                unreadable.position,
+                "\(unreadable.problem): the event was altered (its stored form does not hash to its hash)"
             )
         }
-        let head = verifier.checked > 0 ? (verifier.expectedPosition - 1, Hex.encode(verifier.previousHash)) : nil
+        let logEnd = verifier.expectedPosition - 1
+        if failure == nil,
+            let beyond = expectHeads.filter({ $0.position > logEnd }).min(by: { $0.position < $1.position })
+        {
+            failure = (
+                logEnd + 1,
+                "\(beyond.name) is not part of the log: the log ends at position \(logEnd) (truncated?)"
+            )
+        }
+        if failure == nil, projectedPosition > logEnd {
+            failure = (
+                logEnd + 1,
+                "the projections are at position \(projectedPosition) but the log ends at position \(logEnd): "
+                    + "events were removed from the end of the log"
+            )
+        }
+        let head = headRewritten || verifier.checked == 0 ? nil : (logEnd, Hex.encode(verifier.previousHash))
         return VerifyReport(
-            ok: failure == nil, events: verifier.checked + (failure == nil ? 0 : 1), head: head,
-            firstBadPosition: failure?.position, problem: failure?.problem)
+            ok: failure == nil, events: eventsRead, head: head, firstBadPosition: failure?.position,
+            problem: failure?.problem)
     }
 }

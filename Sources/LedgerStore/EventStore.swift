@@ -37,6 +37,9 @@ public struct EventStore {
     // MARK: Appending
 
     /// Serialises this transaction against every other appender and reads the head of the log.
+    /// - Throws: ``LedgerError/verificationFailed(_:)`` when the projections are ahead of the log
+    ///   (events were removed from its end): appending would reuse their positions.
+    ///
     /// Call inside ``Connection/transaction(maxAttempts:isolation:_:)`` (READ COMMITTED), before
     /// reading any state the command's rules depend on.
     public func lockForAppend() throws -> AppendContext {
@@ -47,7 +50,8 @@ public struct EventStore {
             Statement(
                 """
                 SELECT h.position, h.hash, (extract(epoch FROM h.occurred_at) * 1000000)::bigint,
-                       (extract(epoch FROM c.now) * 1000000)::bigint
+                       (extract(epoch FROM c.now) * 1000000)::bigint,
+                       (SELECT position FROM projection_state)
                 FROM (SELECT clock_timestamp() AS now) c
                 LEFT JOIN LATERAL (
                     SELECT position, hash, occurred_at FROM ledger_events ORDER BY position DESC LIMIT 1
@@ -56,6 +60,12 @@ public struct EventStore {
         ])
         guard let row = results[1].first else { throw LedgerError.internal("could not read the head of the log") }
         let now = Timestamp(microseconds: try row.int64(3))
+        let head = try row.optionalInt64(0) ?? 0
+        if let projected = try row.optionalInt64(4), projected > head {
+            throw LedgerError.verificationFailed(
+                "the projections are at position \(projected) but the log ends at position \(head): events were "
+                    + "removed from the end of the log, so nothing is appended (run `accessledger verify`)")
+        }
         guard let position = try row.optionalInt64(0) else {
             return AppendContext(position: 0, hash: EventHasher.genesis, lastOccurredAt: nil, now: now)
         }
@@ -204,7 +214,8 @@ public struct EventStore {
         let dataText = try row.string(4)
         let data: JSONValue
         do { data = try JSONValue.parse(dataText) } catch {
-            throw LedgerError.internal("event \(row[0] ?? "?") has unreadable data: \(error)")
+            throw UnreadableEvent(
+                position: try row.int64(0), problem: "its data is not a payload accessledger writes (\(error))")
         }
         return RecordedEvent(
             position: try row.int64(0), stream: try row.string(1), streamVersion: try row.int64(2),
@@ -212,5 +223,28 @@ public struct EventStore {
             occurredAt: Timestamp(microseconds: try row.int64(7)),
             recordedAt: Timestamp(microseconds: try row.int64(8)),
             previousHash: try row.bytes(9), hash: try row.bytes(10))
+    }
+}
+
+/// An event of the log that accessledger cannot have written: its stored `data` is not JSON of
+/// the form the ledger writes (integers only), or not a payload of its type.
+///
+/// Every event is hashed in the form it was written, so such an event was altered after it was
+/// appended (or inserted by something other than accessledger). `verify` reports it as a
+/// verification failure at its position (exit 5), like any other edit.
+public struct UnreadableEvent: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The event's position.
+    public var position: Int64
+    /// What is wrong with it.
+    public var problem: String
+
+    public init(position: Int64, problem: String) {
+        self.position = position
+        self.problem = problem
+    }
+
+    public var description: String {
+        "event \(position) cannot be read: \(problem); it was changed after it was appended "
+            + "(run `accessledger verify`)"
     }
 }

@@ -132,7 +132,10 @@ public struct Ledger {
         } catch let error as ProjectionError {
             throw LedgerError.internal("projection failed: \(error)")
         } catch let error as EventDecodingError {
-            throw LedgerError.internal("the log holds an event this version cannot read: \(error)")
+            throw LedgerError.verificationFailed(
+                "the log holds an event accessledger cannot have written: \(error) (run `accessledger verify`)")
+        } catch let error as UnreadableEvent {
+            throw LedgerError.verificationFailed(error.description)
         }
     }
 
@@ -195,10 +198,24 @@ public struct Ledger {
                 + "WHERE position = $1"
             parameters = [position]
         case .time(let time)?:
-            sql =
-                "SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint FROM ledger_events "
-                + "WHERE occurred_at <= $1::timestamptz ORDER BY occurred_at DESC, position DESC LIMIT 1"
-            parameters = [time.canonical]
+            // The point, and the database's clock: a time still to come has no answer yet.
+            let row = try connection.query(
+                """
+                SELECT e.position, (extract(epoch FROM e.occurred_at) * 1000000)::bigint,
+                       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+                FROM (SELECT 1) one LEFT JOIN LATERAL (
+                    SELECT position, occurred_at FROM ledger_events WHERE occurred_at <= $1::timestamptz
+                    ORDER BY occurred_at DESC, position DESC LIMIT 1
+                ) e ON true
+                """, [time.canonical]
+            ).first
+            let now = Timestamp(microseconds: try row?.int64(2) ?? 0)
+            guard time <= now else {
+                throw LedgerError.invalidInput(
+                    "--at \(time.rfc3339) is in the future (now is \(now.rfc3339)): the log cannot answer for it yet")
+            }
+            guard let row, try row.optionalInt64(0) != nil else { return AsOf(position: 0, time: nil) }
+            return try asOf(row)
         }
         return try asOf(try connection.query(sql, parameters).first)
     }
@@ -218,7 +235,7 @@ public struct Ledger {
         try mapErrors {
             let name = try Name(username, kind: .user)
             guard let record = try ledger.user(key: name.key) else {
-                throw LedgerError.invalidInput("unknown user \"\(username)\"")
+                throw LedgerError.invalidInput("unknown user \(DisplayText.quoted(username))")
             }
             return record
         }

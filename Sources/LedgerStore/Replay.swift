@@ -401,10 +401,11 @@ final class ReplayReader: Sendable {
                 var batch: [Decoded] = []
                 batch.reserveCapacity(1_024)
                 try EventStore(connection: events).forEachEvent(through: head) { recorded in
-                    batch.append(
-                        Decoded(
-                            event: try LedgerEvent(recorded: recorded), position: recorded.position,
-                            occurredAt: recorded.occurredAt))
+                    let event: LedgerEvent
+                    do { event = try LedgerEvent(recorded: recorded) } catch let error as EventDecodingError {
+                        throw UnreadableEvent(position: recorded.position, problem: error.description)
+                    }
+                    batch.append(Decoded(event: event, position: recorded.position, occurredAt: recorded.occurredAt))
                     guard batch.count == 1_024 else { return }
                     guard !stopped.value else { throw Stopped() }
                     batches.put(.events(batch))

@@ -1,3 +1,4 @@
+import AccessModel
 import ArgumentParser
 import LedgerStore
 import PostgresClient
@@ -15,7 +16,8 @@ struct AccessLedger: ParsableCommand {
             UsersCommand.self, TokensCommand.self, GroupsCommand.self,
             CreateCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self, RenameCommand.self,
             DeleteCommand.self, SharingCommand.self, ListCommand.self, RotateCommand.self,
-            AuditCommand.self, ReplayCommand.self, VerifyCommand.self, DBCommand.self, LocalCommand.self,
+            AuditCommand.self, ReplayCommand.self, VerifyCommand.self, CheckpointCommand.self, DBCommand.self,
+            LocalCommand.self,
         ])
 }
 
@@ -23,6 +25,7 @@ struct AccessLedger: ParsableCommand {
 enum Main {
     static func main() {
         do {
+            try requireUTF8Arguments()
             var command = try AccessLedger.parseAsRoot()
             try command.run()
         } catch {
@@ -39,6 +42,9 @@ enum Main {
         case let error as PostgresError:
             printError(LedgerError(error).description)
             return LedgerError(error).exitCode
+        case let error as UnreadableEvent:
+            printError(LedgerError.verificationFailed(error.description).description)
+            return 5
         case let error as ExitCode:
             return error.rawValue
         default:
@@ -48,8 +54,34 @@ enum Main {
                 print(AccessLedger.fullMessage(for: error))
                 return 0
             }
-            printError(AccessLedger.message(for: error) + "\n  (see `accessledger --help` for usage)")
+            // The parser's messages repeat what was typed: escape it like any other user text.
+            let message = AccessLedger.message(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { DisplayText.escaped(String($0)) }.joined(separator: "\n")
+            printError(message + "\n  (see `accessledger --help` for usage)")
             return 2
+        }
+    }
+
+    /// Refuses an argument that is not valid UTF-8 (exit 2) instead of letting it be decoded
+    /// with replacement characters, which would record (and hash) something other than what
+    /// was typed.
+    static func requireUTF8Arguments() throws {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+            guard String(validatingCString: pointer) == nil else { continue }
+            let bytes = UnsafeBufferPointer(
+                start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            var shown = ""
+            for byte in bytes {
+                if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "\"") {
+                    shown.unicodeScalars.append(Unicode.Scalar(byte))
+                } else {
+                    shown += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+                }
+            }
+            throw LedgerError.invalidInput(
+                "argument \(index) \"\(shown)\" is not valid UTF-8: it is refused rather than recorded with "
+                    + "replacement characters")
         }
     }
 

@@ -143,7 +143,13 @@ import Testing
                 ShareEntry(name: "carol", role: .use),
             ])
         #expect(try ShareEntry.parseList([], kind: .user).isEmpty)
-        #expect(try ShareEntry.parseList([""], kind: .user).isEmpty)
+        #expect(throws: Refusal.invalidInput("invalid user entry \"\": a name is required")) {
+            try ShareEntry.parseList([""], kind: .user)
+        }
+        #expect(throws: Refusal.invalidInput("invalid group entry \"\": a name is required")) {
+            try ShareEntry.parseNames(["sre", ""], kind: .group)
+        }
+        #expect(try ShareEntry.parseNames([""], kind: .group, emptyValueMeansNone: true).isEmpty)
         #expect(throws: Refusal.invalidInput("empty user entry in \"alice,,bob\"")) {
             try ShareEntry.parseList(["alice,,bob"], kind: .user)
         }
@@ -165,11 +171,13 @@ import Testing
         #expect(try TokenLifetime(parsing: "1h30m").seconds == 5400)
         #expect(try TokenLifetime(parsing: "7d").seconds == 7 * 86_400)
         #expect(try TokenLifetime(parsing: "90s").seconds == 90)
-        #expect(try TokenLifetime(parsing: "0h").seconds == 0)
-        #expect(try TokenLifetime(parsing: "-1h").seconds == -3600)
+        #expect(try TokenLifetime(parsing: "1d2h3m4s").seconds == 93_784)
         #expect(TokenLifetime.maximum.description == "876000h")
         #expect(TokenLifetime(seconds: 5430).description == "1h30m30s")
-        for bad in ["", "h", "8760", "8760x", "1.5h", "h1", "99999999999999999999h", "-", "1h-2m", "１h"] {
+        for bad in [
+            "", "h", "8760", "8760x", "1.5h", "h1", "99999999999999999999h", "-", "1h-2m", "１h",
+            "0h", "0d0s", "-1h", "1m1m", "30m1h", "1hh",
+        ] {
             #expect(throws: Refusal.self, "\(bad)") { try TokenLifetime(parsing: bad) }
         }
     }

@@ -200,8 +200,8 @@ private let hash = String(repeating: "0f", count: 32)
         func create(_ user: String, _ name: String, _ lifetime: String) -> Command {
             .createToken(user: user, name: name, lifetime: lifetime, secretSHA256: hash)
         }
-        t.expectRefused(create("alice", "a", "0h"), as: "alice", code: 3, "must be greater than zero")
-        t.expectRefused(create("alice", "a", "-5h"), as: "alice", code: 3, "must be greater than zero")
+        t.expectRefused(create("alice", "a", "0h"), as: "alice", code: 2, "must be greater than zero")
+        t.expectRefused(create("alice", "a", "-5h"), as: "alice", code: 2, "must be greater than zero")
         t.expectRefused(create("alice", "a", "876001h"), as: "alice", code: 3, "is too long: at most 876000h")
         t.expectRefused(create("alice", "a", "8760"), as: "alice", code: 2, "invalid lifetime \"8760\"")
         t.expectAllowed(create("alice", "a", "876000h"), as: "alice")
@@ -544,7 +544,7 @@ private let hash = String(repeating: "0f", count: 32)
             "at least one user or group must be provided")
         t.expectRefused(
             .unshare(workspace: "svc/ws", users: [""], groups: []), as: "root", code: 2,
-            "at least one user or group must be provided")
+            "invalid user entry \"\": a name is required")
         t.expectRefused(
             .share(workspace: "svc/ws", users: ["alice_bob:admin"], groups: []), as: "root", code: 2,
             "invalid user entry \"alice_bob:admin\"")

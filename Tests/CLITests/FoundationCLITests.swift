@@ -15,7 +15,8 @@ struct FoundationCLITests {
             events += try TestDatabase.append(
                 [
                     NewEvent(
-                        stream: "s\(n % 2)", type: n % 2 == 0 ? "even_event" : "odd_event", data: ["n": .int(Int64(n))])
+                        stream: "s\(n % 2)", type: n % 2 == 0 ? "workspace_started" : "workspace_stopped",
+                        data: ["n": .int(Int64(n))])
                 ],
                 on: connection, actor: n % 3 == 0 ? "Alice" : "bob", reason: n == 4 ? "INC-7, \"urgent\"" : nil)
         }
@@ -126,7 +127,7 @@ struct FoundationCLITests {
         #expect(
             try JSONValue.parse(byActor.stdout).arrayValue?.compactMap { $0["position"]?.intValue } == [1, 4, 7, 10])
         let byType = try runCLI([
-            "audit", "log", "-o", "json", "--type", "odd_event", "--actor", "bob",
+            "audit", "log", "-o", "json", "--type", "workspace_stopped", "--actor", "bob",
             "--database", db.conninfo,
         ])
         #expect(try JSONValue.parse(byType.stdout).arrayValue?.compactMap { $0["position"]?.intValue } == [2, 6, 8])

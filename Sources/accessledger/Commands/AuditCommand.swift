@@ -27,15 +27,17 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             var filter = AuditFilter()
             filter.actor = actor
-            filter.type = type
+            filter.type = try type.map(AuditCommand.eventType)
             filter.since = try since.map { try parseTime($0, flag: "--since") }
             filter.until = try until.map { try parseTime($0, flag: "--until") }
             let connection = try database.open()
             defer { connection.close() }
             filter = try Ledger(connection: connection).auditFilter(filter, workspace: workspace, user: user)
             var table = Table("POSITION", "TIME", "TYPE", "STREAM", "ACTOR", "REASON")
+            // JSON is printed only once the whole array is read: a failure halfway prints nothing.
+            var document = DocumentOutput()
             var first = true
-            if output == .json { print("[", terminator: "") }
+            if output == .json { try document.write("[") }
             try AuditLog(connection: connection).forEach(filter) { event in
                 switch output {
                 case .table:
@@ -54,15 +56,28 @@ struct AuditCommand: ParsableCommand {
                         ("hash", .string(Hex.encode(event.hash))),
                     ])
                     let text = item.rendered().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
-                    print((first ? "\n" : ",\n") + text, terminator: "")
+                    try document.write((first ? "\n" : ",\n") + text)
                     first = false
                 }
             }
             switch output {
             case .table: print(table.rendered(), terminator: "")
-            case .json: print(first ? "]" : "\n]")
+            case .json:
+                try document.write(first ? "]\n" : "\n]\n")
+                try document.commit()
             }
         }
+    }
+
+    /// The event type named by `--type`, checked against the types of SPEC §4.
+    /// - Throws: ``LedgerError/invalidInput(_:)`` naming an unknown type.
+    static func eventType(_ text: String) throws -> String {
+        guard LedgerEventType(rawValue: text) != nil else {
+            throw LedgerError.invalidInput(
+                "unknown event type \(DisplayText.quoted(text)) for --type: expected one of "
+                    + LedgerEventType.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return text
     }
 }
 
@@ -70,7 +85,7 @@ struct AuditCommand: ParsableCommand {
 func parseTime(_ text: String, flag: String) throws -> Timestamp {
     guard let time = Timestamp(rfc3339: text) else {
         throw LedgerError.invalidInput(
-            "invalid \(flag) \"\(text)\": expected an RFC 3339 time such as 2026-03-03T02:14:00Z")
+            "invalid \(flag) \(DisplayText.quoted(text)): expected an RFC 3339 time such as 2026-03-03T02:14:00Z")
     }
     return time
 }

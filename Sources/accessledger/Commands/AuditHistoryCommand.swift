@@ -11,7 +11,8 @@ import LedgerStore
 /// "from": {"position", "time"}, "to": {"position", "time"} | null, "started_by": {"actor",
 /// "type", "reason"}, "ended_by": {"actor", "type", "reason"} | null}` in log order (`reason` is
 /// an addition: the `--reason` of that event). CSV: a header row, then one row per interval,
-/// RFC 4180 quoting, `via` joined with `;`.
+/// RFC 4180 quoting, `via` joined with `;`, cells that a spreadsheet would run as a formula
+/// prefixed with `'`.
 struct AuditHistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
@@ -97,8 +98,14 @@ struct AuditHistoryCommand: ParsableCommand {
         return lines.map { $0 + "\r\n" }.joined()
     }
 
-    /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
-    static func csvField(_ text: String) -> String {
+    /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. A field that
+    /// begins with `=`, `+`, `-`, `@`, a tab or a CR is prefixed with `'`, as OWASP advises, so
+    /// that a spreadsheet shows it as text instead of running it as a formula.
+    static func csvField(_ value: String) -> String {
+        var text = value
+        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+            text = "'" + text
+        }
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -1,5 +1,6 @@
 import AccessModel
 import ArgumentParser
+import Foundation
 import LedgerStore
 import PostgresClient
 
@@ -7,7 +8,8 @@ import PostgresClient
     import Glibc
 #endif
 
-/// `accessledger verify [--expect-head POSITION:HASH]`: re-checks the whole hash chain.
+/// `accessledger verify [--expect-head POSITION:HASH] [--checkpoints FILE --public-key FILE]`:
+/// re-checks the whole hash chain, and that earlier heads are still part of it.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -21,17 +23,37 @@ struct VerifyCommand: ParsableCommand {
             "A head printed by an earlier verify: prove it is still part of the log.", valueName: "position:hash"))
     var expectHead: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A file of signed checkpoints (accessledger checkpoint): prove each is still part of the log.",
+            valueName: "file"))
+    var checkpoints: String?
+
+    @Option(
+        name: .customLong("public-key"),
+        help: ArgumentHelp("The public key the checkpoints must be signed with (PEM).", valueName: "file"))
+    var publicKey: String?
+
     @Option(name: [.customShort("o"), .customLong("output")], help: "table or json.")
     var output: OutputFormat = .table
 
     func run() throws {
-        let expected = try expectHead.map(VerifyCommand.parseHead)
+        var expected =
+            try expectHead.map(VerifyCommand.parseHead).map {
+                [ExpectedHead(position: $0.position, hash: $0.hash)]
+            } ?? []
+        let signed = try readCheckpoints()
+        expected += signed.valid
         let connection = try database.open()
         defer { connection.close() }
         let store = EventStore(connection: connection)
         let progress = Progress(label: "verified")
-        let report = try store.verify(expectHead: expected) { count in progress.update(count) }
+        var report = try store.verify(expectHeads: expected) { count in progress.update(count) }
         progress.finish()
+        if report.ok, let forged = signed.forged {
+            report.ok = false
+            report.problem = forged
+        }
         let head = report.head ?? (0, Hex.encode(EventHasher.genesis))
         switch output {
         case .json:
@@ -49,7 +71,11 @@ struct VerifyCommand: ParsableCommand {
                 print("head: \(head.position):\(head.hash)")
             } else {
                 print("FAILED at position \(report.firstBadPosition ?? 0): \(report.problem ?? "")")
-                print("last good head: \(head.position):\(head.hash)")
+                if report.head == nil, report.events > 0 {
+                    print("last good head: none (the log differs from the expected head at or before that position)")
+                } else {
+                    print("last good head: \(head.position):\(head.hash)")
+                }
             }
         }
         if !report.ok {
@@ -59,13 +85,52 @@ struct VerifyCommand: ParsableCommand {
         }
     }
 
+    /// The checkpoints of `--checkpoints`, checked against `--public-key`: those whose signature
+    /// holds, and the first problem with one whose signature does not.
+    /// - Throws: ``LedgerError/invalidInput(_:)`` for a missing flag, an unreadable file or a
+    ///   malformed line (naming its number).
+    func readCheckpoints() throws -> (valid: [ExpectedHead], forged: String?) {
+        switch (checkpoints, publicKey) {
+        case (nil, nil): return ([], nil)
+        case (nil, .some): throw LedgerError.invalidInput("--public-key is used only with --checkpoints FILE")
+        case (.some, nil):
+            throw LedgerError.invalidInput(
+                "--checkpoints needs --public-key FILE: the key the checkpoints must be signed with")
+        case (let path?, let keyPath?):
+            let trusted = try CheckpointKey.loadPublic(at: keyPath)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw LedgerError.invalidInput("cannot read the checkpoint file \(DisplayText.quoted(path))")
+            }
+            var valid: [ExpectedHead] = []
+            var forged: String?
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                let checkpoint: Checkpoint
+                do { checkpoint = try Checkpoint(parsing: String(line)) } catch let error as LedgerError {
+                    throw LedgerError.invalidInput("\(path), line \(index + 1): \(error.description)")
+                }
+                let name =
+                    "checkpoint on line \(index + 1) of \(path) (position \(checkpoint.position), "
+                    + "signed \(checkpoint.signedAt.rfc3339))"
+                if checkpoint.isSigned(by: trusted) {
+                    valid.append(ExpectedHead(position: checkpoint.position, hash: checkpoint.hash, name: name))
+                } else if forged == nil {
+                    forged =
+                        "\(name) is not signed by the public key \(keyPath): the checkpoint file was altered, "
+                        + "or the checkpoint was signed with another key"
+                }
+            }
+            return (valid, forged)
+        }
+    }
+
     static func parseHead(_ text: String) throws -> (position: Int64, hash: [UInt8]) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let position = Int64(parts[0]), position >= 0, let hash = Hex.decode(parts[1]),
             hash.count == 32
         else {
             throw LedgerError.invalidInput(
-                "invalid --expect-head \"\(text)\": expected POSITION:HASH as printed by verify "
+                "invalid --expect-head \(DisplayText.quoted(text)): expected POSITION:HASH as printed by verify "
                     + "(a position and 64 hex digits)")
         }
         return (position, hash)

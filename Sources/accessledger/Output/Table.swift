@@ -1,12 +1,17 @@
+import AccessModel
+
 /// A plain text table: upper-case headers, columns padded to their widest cell, two spaces apart.
+/// Cells are user text: each is shown with its control characters escaped
+/// (``DisplayText/escaped(_:)``), so no value can start a row of its own or send escape codes
+/// to the terminal.
 struct Table {
     var headers: [String]
     var rows: [[String]] = []
 
     init(_ headers: String...) { self.headers = headers }
 
-    mutating func append(_ cells: String...) { rows.append(cells) }
-    mutating func append(row cells: [String]) { rows.append(cells) }
+    mutating func append(_ cells: String...) { append(row: cells) }
+    mutating func append(row cells: [String]) { rows.append(cells.map(DisplayText.escaped)) }
 
     func rendered() -> String {
         var widths = headers.map(\.count)
