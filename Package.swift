@@ -28,10 +28,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the CLI and the HTTP service share: JSON shapes, input parsing, token secrets.
+        .target(
+            name: "LedgerService",
+            dependencies: [
+                "LedgerStore", "AccessModel", "PostgresClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "accessledger",
             dependencies: [
-                "LedgerStore", "AccessModel", "PostgresClient",
+                "LedgerService", "LedgerStore", "AccessModel", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

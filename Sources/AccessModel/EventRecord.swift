@@ -20,11 +20,14 @@ public struct EventMetadata: Sendable, Hashable {
     public var reason: String?
     /// When it happened. `nil` means "now" (the database clock at append time).
     public var occurredAt: Timestamp?
+    /// The API token that authorised the command, as `USER/TOKEN`; `nil` for the CLI.
+    public var token: String?
 
-    public init(actor: String, reason: String? = nil, occurredAt: Timestamp? = nil) {
+    public init(actor: String, reason: String? = nil, occurredAt: Timestamp? = nil, token: String? = nil) {
         self.actor = actor
         self.reason = reason
         self.occurredAt = occurredAt
+        self.token = token
     }
 }
 
@@ -39,6 +42,8 @@ public struct RecordedEvent: Sendable, Hashable {
     public var data: JSONValue
     public var actor: String
     public var reason: String?
+    /// The API token that authorised the event (`USER/TOKEN`); `nil` for events of the CLI.
+    public var token: String?
     public var occurredAt: Timestamp
     public var recordedAt: Timestamp
     /// SHA-256 of the previous event (32 zero bytes before position 1).
@@ -48,7 +53,8 @@ public struct RecordedEvent: Sendable, Hashable {
 
     public init(
         position: Int64, stream: String, streamVersion: Int64, type: String, data: JSONValue, actor: String,
-        reason: String?, occurredAt: Timestamp, recordedAt: Timestamp, previousHash: [UInt8], hash: [UInt8]
+        reason: String?, token: String? = nil, occurredAt: Timestamp, recordedAt: Timestamp, previousHash: [UInt8],
+        hash: [UInt8]
     ) {
         self.position = position
         self.stream = stream
@@ -57,6 +63,7 @@ public struct RecordedEvent: Sendable, Hashable {
         self.data = data
         self.actor = actor
         self.reason = reason
+        self.token = token
         self.occurredAt = occurredAt
         self.recordedAt = recordedAt
         self.previousHash = previousHash

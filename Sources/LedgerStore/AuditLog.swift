@@ -5,6 +5,8 @@ import PostgresClient
 public struct AuditFilter: Sendable, Equatable {
     public var actor: String?
     public var type: String?
+    /// Only events appended with this API token (`USER/TOKEN`, compared case-insensitively).
+    public var token: String?
     /// Inclusive.
     public var since: Timestamp?
     /// Inclusive.
@@ -16,7 +18,8 @@ public struct AuditFilter: Sendable, Equatable {
     public var subjectUser: (key: String, username: String)?
 
     public static func == (lhs: AuditFilter, rhs: AuditFilter) -> Bool {
-        lhs.actor == rhs.actor && lhs.type == rhs.type && lhs.since == rhs.since && lhs.until == rhs.until
+        lhs.actor == rhs.actor && lhs.type == rhs.type && lhs.token?.lowercased() == rhs.token?.lowercased()
+            && lhs.since == rhs.since && lhs.until == rhs.until
             && lhs.streams == rhs.streams && lhs.subjectUser?.key == rhs.subjectUser?.key
     }
 
@@ -39,6 +42,7 @@ public struct AuditLog {
         }
         if let actor = filter.actor { add({ "lower(actor) = lower($\($0))" }, actor) }
         if let type = filter.type { add({ "type = $\($0)" }, type) }
+        if let token = filter.token { add({ "lower(token) = lower($\($0))" }, token) }
         if let since = filter.since { add({ "occurred_at >= $\($0)::timestamptz" }, since.canonical) }
         if let until = filter.until { add({ "occurred_at <= $\($0)::timestamptz" }, until.canonical) }
         if let streams = filter.streams { add({ "stream = ANY($\($0)::text[])" }, streams) }

@@ -1,7 +1,9 @@
 import AccessModel
 import Crypto
 
-/// The hash chain's canonical encoding, version 1 (documented byte for byte in the README).
+/// The hash chain's canonical encoding (documented byte for byte in the README): version 1 for
+/// events without a token, version 2, which adds `"token"`, for events appended through the API.
+/// The version follows from the event itself, so setting or clearing a token changes the hash.
 ///
 /// `hash = SHA-256(previous_hash ‖ canonical)`, where `previous_hash` is the 32 raw bytes of the
 /// previous event's hash (32 zero bytes before position 1) and `canonical` is the canonical JSON
@@ -9,16 +11,19 @@ import Crypto
 /// `{"actor","data","occurred_at","position","reason","recorded_at","stream","stream_version","type","v":1}`
 /// with times as RFC 3339 UTC with six fractional digits.
 public enum EventHasher {
+    /// The version of an event without a token (the CLI's).
     public static let version: Int64 = 1
+    /// The version of an event with a token (the API's).
+    public static let versionWithToken: Int64 = 2
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
     /// The canonical bytes of an event (everything but the hashes).
     public static func canonicalBytes(
         position: Int64, stream: String, streamVersion: Int64, type: String, data: JSONValue, actor: String,
-        reason: String?, occurredAt: Timestamp, recordedAt: Timestamp
+        reason: String?, token: String? = nil, occurredAt: Timestamp, recordedAt: Timestamp
     ) -> [UInt8] {
-        let envelope: JSONValue = .object([
-            "v": .int(version),
+        var members: [String: JSONValue] = [
+            "v": .int(token == nil ? version : versionWithToken),
             "position": .int(position),
             "stream": .string(stream),
             "stream_version": .int(streamVersion),
@@ -28,8 +33,9 @@ public enum EventHasher {
             "reason": reason.map(JSONValue.string) ?? .null,
             "occurred_at": .string(occurredAt.canonical),
             "recorded_at": .string(recordedAt.canonical),
-        ])
-        return envelope.canonicalBytes()
+        ]
+        if let token { members["token"] = .string(token) }
+        return JSONValue.object(members).canonicalBytes()
     }
 
     public static func hash(previous: [UInt8], canonical: [UInt8]) -> [UInt8] {
@@ -45,7 +51,8 @@ public enum EventHasher {
             previous: event.previousHash,
             canonical: canonicalBytes(
                 position: event.position, stream: event.stream, streamVersion: event.streamVersion, type: event.type,
-                data: event.data, actor: event.actor, reason: event.reason, occurredAt: event.occurredAt,
+                data: event.data, actor: event.actor, reason: event.reason, token: event.token,
+                occurredAt: event.occurredAt,
                 recordedAt: event.recordedAt))
     }
 }

@@ -27,7 +27,7 @@ public struct EventStore {
     static let columns = """
         position, stream, stream_version, type, data::text, actor, reason,
         (extract(epoch FROM occurred_at) * 1000000)::bigint,
-        (extract(epoch FROM recorded_at) * 1000000)::bigint, previous_hash, hash
+        (extract(epoch FROM recorded_at) * 1000000)::bigint, previous_hash, hash, token
         """
 
     public let connection: Connection
@@ -125,7 +125,8 @@ public struct EventStore {
             versions[event.stream] = version
             var record = RecordedEvent(
                 position: position, stream: event.stream, streamVersion: version, type: event.type, data: event.data,
-                actor: metadata.actor, reason: metadata.reason, occurredAt: occurredAt, recordedAt: context.now,
+                actor: metadata.actor, reason: metadata.reason, token: metadata.token, occurredAt: occurredAt,
+                recordedAt: context.now,
                 previousHash: previousHash, hash: [])
             record.hash = EventHasher.expectedHash(of: record)
             previousHash = record.hash
@@ -150,7 +151,7 @@ public struct EventStore {
 
     /// Inserts chained rows with multi-row INSERTs (one round trip per 1,000 events).
     func insert(_ events: [RecordedEvent]) throws {
-        let columnsPerRow = 11
+        let columnsPerRow = 12
         for chunkStart in stride(from: 0, to: events.count, by: 1_000) {
             let chunk = events[chunkStart..<min(chunkStart + 1_000, events.count)]
             var placeholders: [String] = []
@@ -161,19 +162,19 @@ public struct EventStore {
                 placeholders.append(
                     "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5)::jsonb, $\(base + 6), "
                         + "$\(base + 7), $\(base + 8)::timestamptz, $\(base + 9)::timestamptz, $\(base + 10)::bytea, "
-                        + "$\(base + 11)::bytea)")
+                        + "$\(base + 11)::bytea, $\(base + 12))")
                 parameters +=
                     [
                         event.position, event.stream, event.streamVersion, event.type,
                         PostgresText(event.data.canonicalString), event.actor, event.reason, event.occurredAt.canonical,
-                        event.recordedAt.canonical, ByteA(event.previousHash), ByteA(event.hash),
+                        event.recordedAt.canonical, ByteA(event.previousHash), ByteA(event.hash), event.token,
                     ] as [any PostgresBindable]
             }
             do {
                 try connection.query(
                     """
                     INSERT INTO ledger_events (position, stream, stream_version, type, data, actor, reason,
-                                               occurred_at, recorded_at, previous_hash, hash)
+                                               occurred_at, recorded_at, previous_hash, hash, token)
                     VALUES \(placeholders.joined(separator: ", "))
                     """, parameters)
             } catch let error as PostgresError where error.isUniqueViolation {
@@ -219,7 +220,7 @@ public struct EventStore {
         }
         return RecordedEvent(
             position: try row.int64(0), stream: try row.string(1), streamVersion: try row.int64(2),
-            type: try row.string(3), data: data, actor: try row.string(5), reason: row[6],
+            type: try row.string(3), data: data, actor: try row.string(5), reason: row[6], token: row[11],
             occurredAt: Timestamp(microseconds: try row.int64(7)),
             recordedAt: Timestamp(microseconds: try row.int64(8)),
             previousHash: try row.bytes(9), hash: try row.bytes(10))

@@ -79,7 +79,7 @@ public struct Ledger {
     /// - Throws: ``LedgerError`` with the exit code of SPEC §5.
     @discardableResult
     public func execute(
-        _ command: Command, actor: String?, reason: String? = nil, occurredAt: Timestamp? = nil
+        _ command: Command, actor: String?, reason: String? = nil, occurredAt: Timestamp? = nil, token: String? = nil
     ) throws -> CommandOutcome {
         try Ledger.mapErrors {
             try connection.transaction { tx in
@@ -92,7 +92,8 @@ public struct Ledger {
                 guard !decision.isNoOp else { return CommandOutcome(events: []) }
                 let recorded = try store.append(
                     decision.newEvents,
-                    metadata: EventMetadata(actor: decision.actor, reason: reason, occurredAt: occurredAt),
+                    metadata: EventMetadata(
+                        actor: decision.actor, reason: reason, occurredAt: occurredAt, token: token),
                     context: &context)
                 for (event, record) in zip(decision.events, recorded) {
                     try projections.apply(event, position: record.position, occurredAt: record.occurredAt)

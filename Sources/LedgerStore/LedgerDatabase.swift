@@ -25,7 +25,7 @@ public enum LedgerDatabase {
         switch source {
         case .explicit(let conninfo):
             do { return try Connection(conninfo) } catch let error as PostgresError {
-                throw LedgerError.database("cannot connect to the database: \(error.message)")
+                throw LedgerError.unavailable("cannot connect to the database: \(error.message)")
             }
         case .embedded(let home):
             return try LocalCluster(home: home).connect()

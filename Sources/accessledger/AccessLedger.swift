@@ -57,6 +57,11 @@ enum Main {
             // The parser's messages repeat what was typed: escape it like any other user text.
             let message = AccessLedger.message(for: error).split(separator: "\n", omittingEmptySubsequences: false)
                 .map { DisplayText.escaped(String($0)) }.joined(separator: "\n")
+            guard code == .validationFailure else {
+                // Not a usage error: something failed inside.
+                printError(message)
+                return 1
+            }
             printError(message + "\n  (see `accessledger --help` for usage)")
             return 2
         }

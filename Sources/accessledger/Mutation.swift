@@ -1,6 +1,7 @@
 import AccessModel
 import ArgumentParser
 import Foundation
+import LedgerService
 import LedgerStore
 
 /// The options of every command that appends to the ledger: where it is, who acts, why, and when.
@@ -40,7 +41,7 @@ struct MutationOptions: ParsableArguments {
     func perform(_ command: Command, followUp: ((Ledger, CommandOutcome) throws -> Void)? = nil) throws
         -> CommandOutcome
     {
-        let time = try occurredAt.map { try parseTime($0, flag: "--occurred-at") }
+        let time = try occurredAt.map { try Input.time($0, name: "--occurred-at") }
         let connection = try database.open()
         defer { connection.close() }
         let ledger = Ledger(connection: connection)

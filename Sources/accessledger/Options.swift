@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerService
 import LedgerStore
 import PostgresClient
 
@@ -51,11 +52,6 @@ struct PointOptions: ParsableArguments {
     /// The point asked for, or `nil` for now.
     /// - Throws: ``LedgerError/invalidInput(_:)`` for a malformed time or both flags at once.
     func point() throws -> LogPoint? {
-        switch (at, atPosition) {
-        case (nil, nil): return nil
-        case (let text?, nil): return .time(try parseTime(text, flag: "--at"))
-        case (nil, let position?): return .position(position)
-        case (.some, .some): throw LedgerError.invalidInput("give either --at or --at-position, not both")
-        }
+        try Input.point(at: at, atPosition: atPosition.map(String.init), names: ("--at", "--at-position"))
     }
 }

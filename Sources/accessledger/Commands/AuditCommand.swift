@@ -1,5 +1,6 @@
 import AccessModel
 import ArgumentParser
+import LedgerService
 import LedgerStore
 import PostgresClient
 
@@ -19,6 +20,9 @@ struct AuditCommand: ParsableCommand {
         var user: String?
         @Option(help: "Only events by this actor.") var actor: String?
         @Option(help: "Only events of this type (e.g. workspace_shared).") var type: String?
+        @Option(
+            help: ArgumentHelp("Only events appended through the API with this token.", valueName: "user/token"))
+        var token: String?
         @Option(help: "Only events that occurred at or after this time (RFC 3339).") var since: String?
         @Option(help: "Only events that occurred at or before this time (RFC 3339).") var until: String?
         @Option(name: [.customShort("o"), .customLong("output")], help: "table or json.")
@@ -28,12 +32,13 @@ struct AuditCommand: ParsableCommand {
             var filter = AuditFilter()
             filter.actor = actor
             filter.type = try type.map(AuditCommand.eventType)
-            filter.since = try since.map { try parseTime($0, flag: "--since") }
-            filter.until = try until.map { try parseTime($0, flag: "--until") }
+            filter.token = try token.map { try Input.tokenReference($0, name: "--token") }
+            filter.since = try since.map { try Input.time($0, name: "--since") }
+            filter.until = try until.map { try Input.time($0, name: "--until") }
             let connection = try database.open()
             defer { connection.close() }
             filter = try Ledger(connection: connection).auditFilter(filter, workspace: workspace, user: user)
-            var table = Table("POSITION", "TIME", "TYPE", "STREAM", "ACTOR", "REASON")
+            var table = Table("POSITION", "TIME", "TYPE", "STREAM", "ACTOR", "TOKEN", "REASON")
             // JSON is printed only once the whole array is read: a failure halfway prints nothing.
             var document = DocumentOutput()
             var first = true
@@ -43,18 +48,9 @@ struct AuditCommand: ParsableCommand {
                 case .table:
                     table.append(
                         String(event.position), event.occurredAt.rfc3339, event.type, event.stream, event.actor,
-                        event.reason ?? "")
+                        Cell.text(event.token), event.reason ?? "")
                 case .json:
-                    let item = OutputJSON.object([
-                        ("position", .int(event.position)),
-                        ("time", .string(event.occurredAt.rfc3339)),
-                        ("type", .string(event.type)),
-                        ("stream", .string(event.stream)),
-                        ("actor", .string(event.actor)),
-                        ("reason", .string(event.reason)),
-                        ("data", .raw(event.data)),
-                        ("hash", .string(Hex.encode(event.hash))),
-                    ])
+                    let item = JSONShapes.event(event)
                     let text = item.rendered().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
                     try document.write((first ? "\n" : ",\n") + text)
                     first = false
@@ -79,13 +75,4 @@ struct AuditCommand: ParsableCommand {
         }
         return text
     }
-}
-
-/// Parses an RFC 3339 time given to `flag`, or fails with exit 2 naming the value.
-func parseTime(_ text: String, flag: String) throws -> Timestamp {
-    guard let time = Timestamp(rfc3339: text) else {
-        throw LedgerError.invalidInput(
-            "invalid \(flag) \(DisplayText.quoted(text)): expected an RFC 3339 time such as 2026-03-03T02:14:00Z")
-    }
-    return time
 }

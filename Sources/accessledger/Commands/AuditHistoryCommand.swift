@@ -1,6 +1,7 @@
 import AccessModel
 import ArgumentParser
 import Foundation
+import LedgerService
 import LedgerStore
 
 /// `accessledger audit history (--workspace W | --user U) [--since T1] [--until T2] [-o table|json|csv]`:
@@ -39,43 +40,16 @@ struct AuditHistoryCommand: ParsableCommand {
         case (nil, let u?): subject = .user(u)
         default: throw LedgerError.invalidInput("give exactly one of --workspace or --user")
         }
-        let from = try since.map { try parseTime($0, flag: "--since") }
-        let to = try until.map { try parseTime($0, flag: "--until") }
+        let from = try since.map { try Input.time($0, name: "--since") }
+        let to = try until.map { try Input.time($0, name: "--until") }
         let connection = try database.open()
         defer { connection.close() }
         let intervals = try AuditHistory(connection: connection).intervals(of: subject, since: from, until: to)
         switch output {
-        case .json: print(OutputJSON.array(intervals.map(AuditHistoryCommand.json)).rendered(), terminator: "")
+        case .json: print(OutputJSON.array(intervals.map(JSONShapes.interval)).rendered(), terminator: "")
         case .csv: print(AuditHistoryCommand.csv(intervals), terminator: "")
         case .table: print(AuditHistoryCommand.table(intervals), terminator: "")
         }
-    }
-
-    static func point(_ asOf: AsOf?) -> OutputJSON {
-        guard let asOf else { return .null }
-        return .object([("position", .int(asOf.position)), ("time", .string(asOf.time?.rfc3339))])
-    }
-
-    static func cause(_ cause: AccessInterval.Cause?) -> OutputJSON {
-        guard let cause else { return .null }
-        return .object([
-            ("actor", .string(cause.actor)), ("type", .string(cause.type)), ("reason", .string(cause.reason)),
-        ])
-    }
-
-    static func json(_ interval: AccessInterval) -> OutputJSON {
-        .object([
-            ("workspace", .string(interval.workspace)),
-            ("username", .string(interval.username)),
-            ("role", .role(interval.role)),
-            ("live_role", .role(interval.liveRole)),
-            ("state", .string(interval.state.rawValue)),
-            ("via", .strings(interval.via)),
-            ("from", point(interval.from)),
-            ("to", point(interval.to)),
-            ("started_by", cause(interval.startedBy)),
-            ("ended_by", cause(interval.endedBy)),
-        ])
     }
 
     static let csvHeader = [

@@ -1,5 +1,6 @@
 import AccessModel
 import ArgumentParser
+import LedgerService
 import LedgerStore
 
 /// `accessledger groups list`: `Everyone` and every group not deleted, sorted by name.
@@ -22,14 +23,7 @@ struct GroupsListCommand: ParsableCommand {
         }
         switch format.output {
         case .json:
-            let items = groups.map { listing in
-                OutputJSON.object([
-                    ("name", .string(listing.group.name)),
-                    ("source", .string(source(listing))),
-                    ("member_count", .int(Int64(listing.memberCount))),
-                    ("members", .strings(listing.members)),
-                ])
-            }
+            let items = groups.map(JSONShapes.group)
             print(OutputJSON.array(items).rendered(), terminator: "")
         case .table:
             var table = Table("NAME", "SOURCE", "ACTIVE MEMBERS", "MEMBERS")

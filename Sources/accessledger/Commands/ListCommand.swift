@@ -1,5 +1,6 @@
 import AccessModel
 import ArgumentParser
+import LedgerService
 import LedgerStore
 
 /// `accessledger list [--search QUERY]`: live workspaces, sorted by `owner/name`.
@@ -28,15 +29,7 @@ struct ListCommand: ParsableCommand {
         let (listings, _) = try Ledger(connection: connection).listWorkspaces(search: search, at: at)
         switch format.output {
         case .json:
-            let items = listings.map { listing in
-                OutputJSON.object([
-                    ("workspace", .string(listing.workspace.reference)),
-                    ("owner", .string(listing.workspace.owner)),
-                    ("name", .string(listing.workspace.name)),
-                    ("status", .string(listing.workspace.status.rawValue)),
-                    ("shared", .bool(listing.shared)),
-                ])
-            }
+            let items = listings.map(JSONShapes.listing)
             print(OutputJSON.array(items).rendered(), terminator: "")
         case .table:
             guard !listings.isEmpty else {

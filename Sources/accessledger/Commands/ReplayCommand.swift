@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerService
 import LedgerStore
 
 /// `accessledger replay [--verify]`: rebuild every projection from the log, or compare only.
@@ -31,9 +32,7 @@ struct ReplayCommand: ParsableCommand {
         let seconds = Progress.now() - start
         switch format.output {
         case .json:
-            var members: [(String, OutputJSON)] = [("ok", .bool(report.ok)), ("events", .int(report.events))]
-            if verify { members.append(("differences", .array(report.differences.map { .string($0) }))) }
-            print(OutputJSON.object(members).rendered(), terminator: "")
+            print(JSONShapes.replay(report, verify: verify).rendered(), terminator: "")
         case .table:
             let rate = seconds > 0 ? " (\(Int(Double(report.events) / seconds)) events/s)" : ""
             if !verify {
@@ -46,10 +45,9 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         if !report.ok {
-            Terminal.standardError.write(
-                "error: the projections differ from the log in \(report.differences.count) places; "
-                    + "run `accessledger replay` to rebuild them\n")
-            throw ExitCode(5)
+            throw LedgerError.verificationFailed(
+                "the projections differ from the log in \(report.differences.count) places; "
+                    + "run `accessledger replay` to rebuild them")
         }
     }
 }

@@ -1,5 +1,6 @@
 import AccessModel
 import ArgumentParser
+import LedgerService
 import LedgerStore
 
 /// `accessledger sharing status OWNER/NAME` (alias `list`): the ACL, who has access through
@@ -24,53 +25,9 @@ struct SharingStatusCommand: ParsableCommand {
         defer { connection.close() }
         let (status, asOf) = try Ledger(connection: connection).sharingStatus(workspace, at: at)
         switch format.output {
-        case .json: print(SharingStatusCommand.json(status, asOf).rendered(), terminator: "")
+        case .json: print(JSONShapes.sharingStatus(status, asOf).rendered(), terminator: "")
         case .table: print(SharingStatusCommand.table(status, asOf), terminator: "")
         }
-    }
-
-    static func json(_ status: SharingStatus, _ asOf: AsOf) -> OutputJSON {
-        .object([
-            ("workspace", .string(status.workspace)),
-            ("status", .string(status.status.rawValue)),
-            ("as_of", .asOf(asOf.position, asOf.time)),
-            (
-                "acl",
-                .object([
-                    (
-                        "users",
-                        .array(
-                            status.users.map {
-                                .object([("username", .string($0.username)), ("role", .string($0.role.rawValue))])
-                            })
-                    ),
-                    (
-                        "groups",
-                        .array(
-                            status.groups.map {
-                                .object([
-                                    ("name", .string($0.name)), ("role", .string($0.role.rawValue)),
-                                    ("member_count", .int(Int64($0.memberCount))),
-                                ])
-                            })
-                    ),
-                ])
-            ),
-            (
-                "access",
-                .array(
-                    status.access.map { row in
-                        .object([
-                            ("username", .string(row.username)),
-                            ("role", .role(row.role)),
-                            ("live_role", .role(row.liveRole)),
-                            ("via", .strings(row.via)),
-                            ("state", .string(row.state.rawValue)),
-                        ])
-                    })
-            ),
-            ("restart_required", .bool(status.restartRequired)),
-        ])
     }
 
     /// Coder's USER / GROUP / ROLE table, then the per-user ACCESS table.

@@ -1,5 +1,6 @@
 import AccessModel
 import ArgumentParser
+import LedgerService
 import LedgerStore
 import PostgresClient
 
@@ -35,19 +36,5 @@ struct TokensCommand: ParsableCommand {
         @Option(help: "The token's name.") var name: String
         @OptionGroup var mutation: MutationOptions
         func run() throws { try mutation.perform(.revokeToken(user: user, name: name)) }
-    }
-}
-
-/// Token secrets: `al_` and 64 hex digits of system randomness.
-enum TokenSecret {
-    static func generate() -> String {
-        var random = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...UInt8.max, using: &random) }
-        return "al_" + Hex.encode(bytes)
-    }
-
-    /// Lowercase hex SHA-256 of the secret's UTF-8 bytes.
-    static func sha256Hex(_ secret: String) -> String {
-        Hex.encode(EventHasher.hash(previous: [], canonical: Array(secret.utf8)))
     }
 }

@@ -1,5 +1,6 @@
 import AccessModel
 import ArgumentParser
+import LedgerService
 import LedgerStore
 
 /// `accessledger tokens list [--user NAME]`: tokens sorted by user then name, never the secret
@@ -21,15 +22,7 @@ struct TokensListCommand: ParsableCommand {
         let tokens = try Ledger(connection: connection).tokens(user: user)
         switch format.output {
         case .json:
-            let items = tokens.map { token in
-                OutputJSON.object([
-                    ("name", .string(token.name)),
-                    ("user", .string(token.username)),
-                    ("created", .time(token.createdAt)),
-                    ("expires", .time(token.expiresAt)),
-                    ("revoked", .time(token.revokedAt)),
-                ])
-            }
+            let items = tokens.map(JSONShapes.token)
             print(OutputJSON.array(items).rendered(), terminator: "")
         case .table:
             var table = Table("NAME", "USER", "CREATED", "EXPIRES", "REVOKED")

@@ -1,5 +1,6 @@
 import AccessModel
 import ArgumentParser
+import LedgerService
 import LedgerStore
 
 /// `accessledger users list`: every user, deleted ones included, sorted by username.
@@ -19,14 +20,7 @@ struct UsersListCommand: ParsableCommand {
         let users = try Ledger(connection: connection).users()
         switch format.output {
         case .json:
-            let items = users.map { user in
-                OutputJSON.object([
-                    ("username", .string(user.username)),
-                    ("kind", .string(user.kind.rawValue)),
-                    ("role", .string(user.role.rawValue)),
-                    ("status", .string(user.status.rawValue)),
-                ])
-            }
+            let items = users.map(JSONShapes.user)
             print(OutputJSON.array(items).rendered(), terminator: "")
         case .table:
             var table = Table("USERNAME", "KIND", "SITE ROLE", "STATUS")

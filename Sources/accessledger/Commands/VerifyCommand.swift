@@ -1,6 +1,7 @@
 import AccessModel
 import ArgumentParser
 import Foundation
+import LedgerService
 import LedgerStore
 import PostgresClient
 
@@ -39,7 +40,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         var expected =
-            try expectHead.map(VerifyCommand.parseHead).map {
+            try expectHead.map { try Input.head($0, name: "--expect-head") }.map {
                 [ExpectedHead(position: $0.position, hash: $0.hash)]
             } ?? []
         let signed = try readCheckpoints()
@@ -57,14 +58,7 @@ struct VerifyCommand: ParsableCommand {
         let head = report.head ?? (0, Hex.encode(EventHasher.genesis))
         switch output {
         case .json:
-            print(
-                OutputJSON.object([
-                    ("ok", .bool(report.ok)),
-                    ("events", .int(report.events)),
-                    ("head", .object([("position", .int(head.position)), ("hash", .string(head.hash))])),
-                    ("first_bad_position", report.firstBadPosition.map { .int($0) } ?? .null),
-                    ("problem", .string(report.problem)),
-                ]).rendered(), terminator: "")
+            print(JSONShapes.verify(report).rendered(), terminator: "")
         case .table:
             if report.ok {
                 print("ok: \(report.events) events, hash chain intact")
@@ -79,9 +73,8 @@ struct VerifyCommand: ParsableCommand {
             }
         }
         if !report.ok {
-            Terminal.standardError.write(
-                "error: verification failed at position \(report.firstBadPosition ?? 0): \(report.problem ?? "")\n")
-            throw ExitCode(5)
+            let position = report.firstBadPosition.map { " at position \($0)" } ?? ""
+            throw LedgerError.verificationFailed("verification failed\(position): \(report.problem ?? "")")
         }
     }
 
@@ -122,18 +115,6 @@ struct VerifyCommand: ParsableCommand {
             }
             return (valid, forged)
         }
-    }
-
-    static func parseHead(_ text: String) throws -> (position: Int64, hash: [UInt8]) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let position = Int64(parts[0]), position >= 0, let hash = Hex.decode(parts[1]),
-            hash.count == 32
-        else {
-            throw LedgerError.invalidInput(
-                "invalid --expect-head \(DisplayText.quoted(text)): expected POSITION:HASH as printed by verify "
-                    + "(a position and 64 hex digits)")
-        }
-        return (position, hash)
     }
 }
 

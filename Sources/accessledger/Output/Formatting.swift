@@ -16,16 +16,3 @@ enum Cell {
     /// `yes` or `no`.
     static func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }
 }
-
-extension OutputJSON {
-    /// A role, or `null` for none.
-    static func role(_ role: WorkspaceRole?) -> OutputJSON { .string(role?.rawValue) }
-    /// A time in RFC 3339, or `null`.
-    static func time(_ time: Timestamp?) -> OutputJSON { .string(time?.rfc3339) }
-    /// An array of strings.
-    static func strings(_ items: [String]) -> OutputJSON { .array(items.map { .string($0) }) }
-    /// `{"position", "time"}` of an answer.
-    static func asOf(_ position: Int64, _ time: Timestamp?) -> OutputJSON {
-        .object([("position", .int(position)), ("time", .time(time))])
-    }
-}

@@ -1,8 +1,8 @@
 import AccessModel
 
-/// JSON for output: objects keep their keys in the order SPEC §5 shows them, and print
-/// indented by two spaces.
-enum OutputJSON {
+/// JSON for output, the CLI's and the HTTP service's: objects keep their keys in the order
+/// SPEC §5 shows them, and print indented by two spaces.
+public enum OutputJSON: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -12,10 +12,10 @@ enum OutputJSON {
     /// An event payload, printed with sorted keys.
     case raw(JSONValue)
 
-    static func string(_ value: String?) -> OutputJSON { value.map { .string($0) } ?? .null }
+    public static func string(_ value: String?) -> OutputJSON { value.map { .string($0) } ?? .null }
 
     /// The text, ending with a newline.
-    func rendered() -> String {
+    public func rendered() -> String {
         var out = ""
         write(into: &out, indent: 0)
         return out + "\n"
@@ -55,5 +55,18 @@ enum OutputJSON {
             }
             out += closePad + "}"
         }
+    }
+}
+
+extension OutputJSON {
+    /// A role, or `null` for none.
+    public static func role(_ role: WorkspaceRole?) -> OutputJSON { .string(role?.rawValue) }
+    /// A time in RFC 3339, or `null`.
+    public static func time(_ time: Timestamp?) -> OutputJSON { .string(time?.rfc3339) }
+    /// An array of strings.
+    public static func strings(_ items: [String]) -> OutputJSON { .array(items.map { .string($0) }) }
+    /// `{"position", "time"}` of an answer.
+    public static func asOf(_ position: Int64, _ time: Timestamp?) -> OutputJSON {
+        .object([("position", .int(position)), ("time", .time(time))])
     }
 }
