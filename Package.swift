@@ -11,6 +11,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libpq, imported through a thin shim header; links "pq" directly (no pkg-config needed).
@@ -36,10 +41,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // `accessledger serve`: the HTTP service (SPEC §7) over LedgerService, on Hummingbird.
+        .target(
+            name: "LedgerServer",
+            dependencies: [
+                "LedgerService", "LedgerStore", "AccessModel", "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "accessledger",
             dependencies: [
-                "LedgerService", "LedgerStore", "AccessModel", "PostgresClient",
+                "LedgerServer", "LedgerService", "LedgerStore", "AccessModel", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,5 +80,12 @@ let package = Package(
             ]),
         .testTarget(
             name: "CLITests", dependencies: ["LedgerStore", "PostgresClient", "AccessModel", "TestSupport"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "LedgerServer", "LedgerService", "LedgerStore", "PostgresClient", "AccessModel", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
     ]
 )

@@ -64,4 +64,15 @@ public enum Input {
         }
         return text
     }
+
+    /// An event type of SPEC §4 (`audit log --type`, `type=`).
+    /// - Throws: ``LedgerError/invalidInput(_:)`` naming an unknown type.
+    public static func eventType(_ text: String, name: String) throws -> String {
+        guard LedgerEventType(rawValue: text) != nil else {
+            throw LedgerError.invalidInput(
+                "unknown event type \(DisplayText.quoted(text)) for \(name): expected one of "
+                    + LedgerEventType.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return text
+    }
 }

@@ -83,30 +83,49 @@ public struct Ledger {
     ) throws -> CommandOutcome {
         try Ledger.mapErrors {
             try connection.transaction { tx in
-                let store = EventStore(connection: tx)
-                var context = try store.lockForAppend()
-                let history = SQLHistorySink(connection: tx)
-                let watch = PendingRevocationWatch(base: history)
-                let projections = HistoryTrackingLedger(base: PostgresLedger(connection: tx), sink: watch)
-                let decision = try Rules.decide(command, actor: actor, reader: projections.base)
-                guard !decision.isNoOp else { return CommandOutcome(events: []) }
-                let recorded = try store.append(
-                    decision.newEvents,
-                    metadata: EventMetadata(
-                        actor: decision.actor, reason: reason, occurredAt: occurredAt, token: token),
-                    context: &context)
-                for (event, record) in zip(decision.events, recorded) {
-                    try projections.apply(event, position: record.position, occurredAt: record.occurredAt)
-                }
-                // The intervals, the projections' position and (when this command left someone
-                // pending) which workspaces still need a restart: one round trip.
-                var after = [Statement("UPDATE projection_state SET position = $1", [context.position])]
-                if !watch.workspaceIDs.isEmpty { after.append(Ledger.stillPending(watch.workspaceIDs)) }
-                let results = try history.flush(then: after)
-                let pending = results.count > 1 ? try results[1].rows.map { try $0.string(0) } : []
-                return CommandOutcome(events: recorded, restartRequired: pending)
+                try Ledger(connection: tx).run(
+                    command, actor: actor, reason: reason, occurredAt: occurredAt, token: token)
             }
         }
+    }
+
+    /// Runs one command like ``execute(_:actor:reason:occurredAt:token:)``, inside the caller's
+    /// open transaction (the service commits several commands in one, each under a savepoint).
+    /// - Throws: ``LedgerError``; the caller rolls back (to its savepoint) on any error.
+    @discardableResult
+    public func executeInTransaction(
+        _ command: Command, actor: String?, reason: String? = nil, occurredAt: Timestamp? = nil, token: String? = nil
+    ) throws -> CommandOutcome {
+        precondition(connection.inTransaction, "executeInTransaction needs an open transaction")
+        return try Ledger.mapErrors {
+            try run(command, actor: actor, reason: reason, occurredAt: occurredAt, token: token)
+        }
+    }
+
+    private func run(
+        _ command: Command, actor: String?, reason: String?, occurredAt: Timestamp?, token: String?
+    ) throws -> CommandOutcome {
+        let store = EventStore(connection: connection)
+        var context = try store.lockForAppend()
+        let history = SQLHistorySink(connection: connection)
+        let watch = PendingRevocationWatch(base: history)
+        let projections = HistoryTrackingLedger(base: PostgresLedger(connection: connection), sink: watch)
+        let decision = try Rules.decide(command, actor: actor, reader: projections.base)
+        guard !decision.isNoOp else { return CommandOutcome(events: []) }
+        let recorded = try store.append(
+            decision.newEvents,
+            metadata: EventMetadata(actor: decision.actor, reason: reason, occurredAt: occurredAt, token: token),
+            context: &context)
+        for (event, record) in zip(decision.events, recorded) {
+            try projections.apply(event, position: record.position, occurredAt: record.occurredAt)
+        }
+        // The intervals, the projections' position and (when this command left someone
+        // pending) which workspaces still need a restart: one round trip.
+        var after = [Statement("UPDATE projection_state SET position = $1", [context.position])]
+        if !watch.workspaceIDs.isEmpty { after.append(Ledger.stillPending(watch.workspaceIDs)) }
+        let results = try history.flush(then: after)
+        let pending = results.count > 1 ? try results[1].rows.map { try $0.string(0) } : []
+        return CommandOutcome(events: recorded, restartRequired: pending)
     }
 
     /// Selects those of `workspaceIDs` that have a row pending revocation now (a command may end

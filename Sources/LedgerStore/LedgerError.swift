@@ -30,8 +30,9 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case unavailable = "unavailable"
         case `internal` = "internal"
 
-        /// The `code` of an HTTP error body.
-        public var code: String { rawValue }
+        /// The `code` of an HTTP error body (SPEC §7 has no code for a failed verification: a
+        /// read that meets a tampered event is the server's trouble, `internal`).
+        public var code: String { self == .verificationFailed ? Kind.internal.rawValue : rawValue }
 
         /// The one table of SPEC §5 and §7: (exit code, HTTP status).
         var mapping: (exitCode: Int32, httpStatus: Int) {

@@ -416,6 +416,8 @@ extension Migration {
             BEGIN
                 IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'accessledger_app') THEN
                     GRANT SELECT, INSERT, DELETE ON idempotency_keys TO accessledger_app;
+                    -- /readyz checks the schema's version as the service runs.
+                    GRANT SELECT ON ledger_migrations TO accessledger_app;
                 END IF;
             END
             $$;

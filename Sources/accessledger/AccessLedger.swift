@@ -16,18 +16,23 @@ struct AccessLedger: ParsableCommand {
             UsersCommand.self, TokensCommand.self, GroupsCommand.self,
             CreateCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self, RenameCommand.self,
             DeleteCommand.self, SharingCommand.self, ListCommand.self, RotateCommand.self,
-            AuditCommand.self, ReplayCommand.self, VerifyCommand.self, CheckpointCommand.self, DBCommand.self,
+            AuditCommand.self, ReplayCommand.self, VerifyCommand.self, CheckpointCommand.self, ServeCommand.self,
+            DBCommand.self,
             LocalCommand.self,
         ])
 }
 
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             try requireUTF8Arguments()
             var command = try AccessLedger.parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(report(error))
         }

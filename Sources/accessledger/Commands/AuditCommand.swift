@@ -31,7 +31,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             var filter = AuditFilter()
             filter.actor = actor
-            filter.type = try type.map(AuditCommand.eventType)
+            filter.type = try type.map { try Input.eventType($0, name: "--type") }
             filter.token = try token.map { try Input.tokenReference($0, name: "--token") }
             filter.since = try since.map { try Input.time($0, name: "--since") }
             filter.until = try until.map { try Input.time($0, name: "--until") }
@@ -63,16 +63,5 @@ struct AuditCommand: ParsableCommand {
                 try document.commit()
             }
         }
-    }
-
-    /// The event type named by `--type`, checked against the types of SPEC §4.
-    /// - Throws: ``LedgerError/invalidInput(_:)`` naming an unknown type.
-    static func eventType(_ text: String) throws -> String {
-        guard LedgerEventType(rawValue: text) != nil else {
-            throw LedgerError.invalidInput(
-                "unknown event type \(DisplayText.quoted(text)) for --type: expected one of "
-                    + LedgerEventType.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        return text
     }
 }

@@ -47,41 +47,9 @@ struct AuditHistoryCommand: ParsableCommand {
         let intervals = try AuditHistory(connection: connection).intervals(of: subject, since: from, until: to)
         switch output {
         case .json: print(OutputJSON.array(intervals.map(JSONShapes.interval)).rendered(), terminator: "")
-        case .csv: print(AuditHistoryCommand.csv(intervals), terminator: "")
+        case .csv: print(AuditCSV.render(intervals), terminator: "")
         case .table: print(AuditHistoryCommand.table(intervals), terminator: "")
         }
-    }
-
-    static let csvHeader = [
-        "workspace", "username", "role", "live_role", "state", "via", "from_position", "from_time", "to_position",
-        "to_time", "started_by_actor", "started_by_type", "started_by_reason", "ended_by_actor", "ended_by_type",
-        "ended_by_reason",
-    ]
-
-    static func csv(_ intervals: [AccessInterval]) -> String {
-        var lines = [csvHeader.map(csvField).joined(separator: ",")]
-        for i in intervals {
-            let fields: [String] = [
-                i.workspace, i.username, i.role?.rawValue ?? "", i.liveRole?.rawValue ?? "", i.state.rawValue,
-                i.via.joined(separator: ";"), String(i.from.position), i.from.time?.rfc3339 ?? "",
-                i.to.map { String($0.position) } ?? "", i.to?.time?.rfc3339 ?? "", i.startedBy.actor, i.startedBy.type,
-                i.startedBy.reason ?? "", i.endedBy?.actor ?? "", i.endedBy?.type ?? "", i.endedBy?.reason ?? "",
-            ]
-            lines.append(fields.map(csvField).joined(separator: ","))
-        }
-        return lines.map { $0 + "\r\n" }.joined()
-    }
-
-    /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. A field that
-    /// begins with `=`, `+`, `-`, `@`, a tab or a CR is prefixed with `'`, as OWASP advises, so
-    /// that a spreadsheet shows it as text instead of running it as a formula.
-    static func csvField(_ value: String) -> String {
-        var text = value
-        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
-            text = "'" + text
-        }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func table(_ intervals: [AccessInterval]) -> String {

@@ -1,0 +1,4 @@
+import AccessModel
+import Foundation
+import LedgerStore
+import TestSupport
