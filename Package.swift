@@ -65,7 +65,10 @@ let package = Package(
         // tools/bench: the benchmark harness (a seeded generator, measurements, baselines).
         .executableTarget(
             name: "accessledger-bench",
-            dependencies: ["LedgerStore", "AccessModel", "PostgresClient"],
+            dependencies: [
+                "LedgerStore", "AccessModel", "PostgresClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Sources/accessledger-bench"),
         // Test helpers: throwaway databases on the cluster that tools/test starts.
         .target(
@@ -84,7 +87,9 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "LedgerServer", "LedgerService", "LedgerStore", "PostgresClient", "AccessModel", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ]

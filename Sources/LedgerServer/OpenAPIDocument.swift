@@ -1,8 +1,31 @@
+import AccessModel
+
 /// The OpenAPI 3.1 document of the service, served at `/openapi.json`: every route, body,
 /// response and error of SPEC §7, with the shapes of ``JSONShapes``. It is written by hand
 /// rather than generated (README, "The HTTP service"); `ServerTests` check that every route the
 /// router serves is in it and the other way round, and CI runs schemathesis against it.
 enum OpenAPIDocument {
+    /// Each documented path as segments (`{…}` matches any one segment) with its methods.
+    static let routes: [(segments: [Substring], methods: [String])] = {
+        guard case .object(let paths)? = (try? JSONValue.parse(json))?["paths"] else { return [] }
+        return paths.map { path, item in
+            (path.split(separator: "/"), (item.objectValue?.keys.map { $0.uppercased() } ?? []).sorted())
+        }
+    }()
+
+    /// The methods the document gives for the path of a request (empty for an unknown path).
+    static func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        var methods: Set<String> = []
+        for route in routes where route.segments.count == segments.count {
+            let matches = zip(route.segments, segments).allSatisfy { template, segment in
+                template.hasPrefix("{") || template == segment
+            }
+            if matches { methods.formUnion(route.methods) }
+        }
+        return methods.sorted()
+    }
+
     static let json = ##"""
         {
          "openapi": "3.1.0",

@@ -59,11 +59,13 @@ public final class LedgerServer: Sendable {
             metrics: metrics)
     }
 
-    /// The router: request logging and metrics outermost, then the error body, then the routes.
+    /// The router: request logging and metrics outermost, then the error body, then the check
+    /// that an `/api/` request carries a well-formed bearer header, then the routes.
     public func buildRouter() -> Router<LedgerContext> {
         let router = Router(context: LedgerContext.self)
         router.add(middleware: RequestLogMiddleware(metrics: api.metrics))
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: BearerHeaderMiddleware())
         addOperationalRoutes(to: router)
         api.addUserRoutes(to: router)
         api.addGroupRoutes(to: router)

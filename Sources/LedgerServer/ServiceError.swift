@@ -23,6 +23,16 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
+        } catch let error as any HTTPResponseError where error.status == .notFound {
+            // A known path asked with a method it does not take: 405 with the methods it takes.
+            let allowed = OpenAPIDocument.methods(forPath: request.uri.path)
+            guard !allowed.isEmpty else { return ErrorMiddleware.response(for: error, logger: context.logger) }
+            var headers = HTTPFields()
+            headers[.allow] = allowed.joined(separator: ", ")
+            return ErrorMiddleware.body(
+                405, "invalid_input",
+                "method \(request.method.rawValue) is not allowed here; allowed: \(allowed.joined(separator: ", "))",
+                headers: headers)
         } catch {
             return ErrorMiddleware.response(for: error, logger: context.logger)
         }
@@ -53,7 +63,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             switch error.status.code {
             case 413: return body(413, "payload_too_large", "the request body is larger than 1 MiB")
             case 404: return body(404, "not_found", "no such route")
-            case 405: return body(405, "invalid_input", "method not allowed")
             default:
                 let code = error.status.code >= 500 ? "internal" : "invalid_input"
                 return body(error.status.code, code, error.status.reasonPhrase)
@@ -83,5 +92,17 @@ enum JSONResponse {
         return Response(
             status: HTTPResponse.Status(code: status), headers: fields,
             body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Refuses an `/api/` request without a well-formed `Authorization: Bearer al_…` header before
+/// anything else looks at it (401): nothing about a request is checked for a client that has
+/// not even shown a token. Whether the token is valid is checked with the request's own work.
+struct BearerHeaderMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        if request.uri.path.hasPrefix("/api/") { _ = try LedgerAPI.bearerHash(request) }
+        return try await next(request, context)
     }
 }
