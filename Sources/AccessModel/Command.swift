@@ -47,6 +47,11 @@ public enum Command: Sendable, Hashable {
     /// `rotate OWNER/NAME [--out USER] --in USER[:ROLE] [--no-restart]`: remove one user, add
     /// another, and restart a running workspace, in one command.
     case rotate(workspace: String, outgoing: String?, incoming: String, restart: Bool)
+    /// `webhooks add NAME --url URL [--types TYPE,…]`. The caller makes the signing secret; the
+    /// store keeps it in a table of its own, never in the log.
+    case addWebhook(name: String, url: String, types: [String], secret: String)
+    /// `webhooks remove NAME`.
+    case removeWebhook(name: String)
 }
 
 extension Command {
@@ -104,6 +109,10 @@ extension Command {
             try workspace(reference)
             if let outgoing { _ = try Name(outgoing, kind: .user) }
             _ = try ShareEntry(parsing: incoming, kind: .user)
+        case .addWebhook(let name, let url, let types, _):
+            _ = try WebhookRecord(parsingName: name, url: url, types: types)
+        case .removeWebhook(let name):
+            _ = try Name(name, kind: .webhook)
         }
     }
 }

@@ -21,6 +21,7 @@ public final class InMemoryLedger: LedgerWriter {
     /// Keys of the users whose row is pending revocation, by workspace.
     private var pendingByWorkspace: [Int64: Set<String>] = [:]
     private var tokenRecords: [String: TokenRecord] = [:]
+    private var webhookRecords: [String: WebhookRecord] = [:]
 
     /// Every access-row change in order: what a store keeping access history would record.
     public private(set) var accessChanges: [AccessChange] = []
@@ -40,7 +41,7 @@ public final class InMemoryLedger: LedgerWriter {
             acls: acls,
             access: accessByWorkspace.filter { !$0.value.isEmpty }.mapValues { rows in
                 rows.mapValues { $0.observed(running: isRunning($0.workspaceID)) }
-            }, tokens: tokenRecords)
+            }, tokens: tokenRecords, webhooks: webhookRecords)
     }
 
     /// All workspaces, deleted ones included, by id (for `list` in tests and tools).
@@ -231,4 +232,12 @@ public final class InMemoryLedger: LedgerWriter {
     public func upsertToken(_ token: TokenRecord) {
         tokenRecords[InMemoryLedger.tokenIndexKey(token.userKey, token.nameKey)] = token
     }
+
+    public func upsertWebhook(_ webhook: WebhookRecord) { webhookRecords[webhook.key] = webhook }
+
+    public func removeWebhook(key: String) { webhookRecords[key] = nil }
+
+    public func webhook(key: String) -> WebhookRecord? { webhookRecords[key] }
+
+    public func webhooks() -> [WebhookRecord] { webhookRecords.values.sorted { $0.key < $1.key } }
 }

@@ -9,6 +9,7 @@
 /// | `token_*` | `token:<username key>/<token name key>` |
 /// | `group_created`, `group_deleted`, `group_members_*` | `group:<group key>` |
 /// | `workspace_*` | `workspace:<id>` (the id never changes; names can be renamed and reused) |
+/// | `webhook_*` | `webhook:<webhook name key>` |
 ///
 /// Convert with ``newEvent`` and back with ``init(type:data:)`` or ``init(recorded:)``.
 public enum LedgerEvent: Sendable, Hashable {
@@ -55,6 +56,11 @@ public enum LedgerEvent: Sendable, Hashable {
     case workspaceShared(WorkspaceIdentity, users: [ShareEntry], groups: [ShareEntry])
     /// `{"workspace_id", "owner", "name", "users": [USERNAME], "groups": [GROUP]}`: the entries removed.
     case workspaceUnshared(WorkspaceIdentity, users: [String], groups: [String])
+    /// `{"name", "url", "types": [TYPE]}` (empty types: every type). The signing secret is never
+    /// in the event.
+    case webhookAdded(WebhookRecord)
+    /// `{"name"}`.
+    case webhookRemoved(name: String)
 
     // MARK: Streams
 
@@ -66,6 +72,8 @@ public enum LedgerEvent: Sendable, Hashable {
     public static func tokenStream(username: String, name: String) -> String {
         "token:\(Name.key(username))/\(Name.key(name))"
     }
+    /// The stream of a webhook: `webhook:<key>`.
+    public static func webhookStream(_ name: String) -> String { "webhook:\(Name.key(name))" }
     /// The stream of a workspace: `workspace:<id>`.
     public static func workspaceStream(_ id: Int64) -> String { "workspace:\(id)" }
 
@@ -92,6 +100,8 @@ public enum LedgerEvent: Sendable, Hashable {
         case .workspaceDeleted: return .workspaceDeleted
         case .workspaceShared: return .workspaceShared
         case .workspaceUnshared: return .workspaceUnshared
+        case .webhookAdded: return .webhookAdded
+        case .webhookRemoved: return .webhookRemoved
         }
     }
 
@@ -112,6 +122,8 @@ public enum LedgerEvent: Sendable, Hashable {
             .workspaceRestarted(let w), .workspaceRenamed(let w, _), .workspaceDeleted(let w),
             .workspaceShared(let w, _, _), .workspaceUnshared(let w, _, _):
             return w.stream
+        case .webhookAdded(let webhook): return LedgerEvent.webhookStream(webhook.name)
+        case .webhookRemoved(let name): return LedgerEvent.webhookStream(name)
         }
     }
 
@@ -163,6 +175,10 @@ public enum LedgerEvent: Sendable, Hashable {
         case .workspaceUnshared(let w, let users, let groups):
             return LedgerEvent.workspaceData(
                 w, ["users": LedgerEvent.strings(users), "groups": LedgerEvent.strings(groups)])
+        case .webhookAdded(let webhook):
+            return ["name": .string(webhook.name), "url": .string(webhook.url), "types": LedgerEvent.strings(webhook.types)]
+        case .webhookRemoved(let name):
+            return ["name": .string(name)]
         }
     }
 
@@ -230,6 +246,10 @@ public enum LedgerEvent: Sendable, Hashable {
                 groups: try p.entries("groups", nameKey: "name"))
         case .workspaceUnshared:
             self = .workspaceUnshared(try p.workspace(), users: try p.strings("users"), groups: try p.strings("groups"))
+        case .webhookAdded:
+            self = .webhookAdded(
+                WebhookRecord(name: try p.string("name"), url: try p.string("url"), types: try p.strings("types")))
+        case .webhookRemoved: self = .webhookRemoved(name: try p.string("name"))
         }
         try p.finish()
     }

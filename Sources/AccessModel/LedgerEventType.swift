@@ -20,4 +20,6 @@ public enum LedgerEventType: String, Sendable, Hashable, CaseIterable {
     case workspaceDeleted = "workspace_deleted"
     case workspaceShared = "workspace_shared"
     case workspaceUnshared = "workspace_unshared"
+    case webhookAdded = "webhook_added"
+    case webhookRemoved = "webhook_removed"
 }

@@ -63,4 +63,9 @@ public protocol LedgerReader {
     func token(userKey: String, nameKey: String) throws -> TokenRecord?
     /// All tokens of the user (revoked or not, any order).
     func tokens(userKey: String) throws -> [TokenRecord]
+
+    /// The webhook with this key, or `nil` (a removed one is gone).
+    func webhook(key: String) throws -> WebhookRecord?
+    /// Every webhook, sorted by key.
+    func webhooks() throws -> [WebhookRecord]
 }

@@ -15,12 +15,14 @@ public struct LedgerSnapshot: Sendable, Hashable {
     public var access: [Int64: [String: AccessRow]]
     /// Tokens by `userkey/namekey`.
     public var tokens: [String: TokenRecord]
+    /// Webhooks by key.
+    public var webhooks: [String: WebhookRecord]
 
     /// A snapshot from parts.
     public init(
         users: [String: UserRecord], groups: [String: GroupRecord], members: [String: Set<String>],
         workspaces: [Int64: WorkspaceRecord], acls: [Int64: WorkspaceACL], access: [Int64: [String: AccessRow]],
-        tokens: [String: TokenRecord]
+        tokens: [String: TokenRecord], webhooks: [String: WebhookRecord] = [:]
     ) {
         self.users = users
         self.groups = groups
@@ -29,5 +31,6 @@ public struct LedgerSnapshot: Sendable, Hashable {
         self.acls = acls
         self.access = access
         self.tokens = tokens
+        self.webhooks = webhooks
     }
 }

@@ -36,4 +36,8 @@ public protocol LedgerWriter: LedgerReader {
 
     /// Inserts or replaces the token with the record's user and name keys.
     func upsertToken(_ token: TokenRecord) throws
+    /// Creates or replaces the webhook with the record's key.
+    func upsertWebhook(_ webhook: WebhookRecord) throws
+    /// Removes the webhook with this key.
+    func removeWebhook(key: String) throws
 }

@@ -5,4 +5,5 @@ public enum NameKind: String, Sendable, Hashable, CaseIterable {
     case workspace
     case token
     case template
+    case webhook
 }

@@ -230,6 +230,12 @@ private struct Step<Ledger: LedgerWriter> {
             }
             try refresh(workspaceID: workspace.id, userKeys: affected)
 
+        case .webhookAdded(let webhook):
+            try ledger.upsertWebhook(webhook)
+
+        case .webhookRemoved(let name):
+            try ledger.removeWebhook(key: Name.key(name))
+
         case .workspaceUnshared(let identity, let users, let groups):
             let workspace = try existingWorkspace(identity)
             var affected = Set(users.map(Name.key))

@@ -127,6 +127,20 @@ private struct Decider<Reader: LedgerReader> {
             return try unshare(workspace, users: users, groups: groups)
         case .rotate(let workspace, let outgoing, let incoming, let restart):
             return try rotate(workspace, outgoing: outgoing, incoming: incoming, restart: restart)
+        case .addWebhook(let name, let url, let types, _):
+            let webhook = try WebhookRecord(parsingName: name, url: url, types: types)
+            try requireUserManager("add webhooks")
+            if let existing = try reader.webhook(key: webhook.key) {
+                throw Refusal.notPermitted("webhook \(quoted(existing.name)) already exists")
+            }
+            return [.webhookAdded(webhook)]
+        case .removeWebhook(let name):
+            let webhookName = try Name(name, kind: .webhook)
+            try requireUserManager("remove webhooks")
+            guard let existing = try reader.webhook(key: webhookName.key) else {
+                throw Refusal.invalidInput("unknown webhook \(quoted(webhookName.value))")
+            }
+            return [.webhookRemoved(name: existing.name)]
         }
     }
 

@@ -263,7 +263,7 @@ extension HTTPField.Name {
     static let idempotentReplayed = HTTPField.Name.known("Idempotent-Replayed")
 
     /// A header name spelled in this file, which is a valid token.
-    private static func known(_ name: String) -> HTTPField.Name {
+    static func known(_ name: String) -> HTTPField.Name {
         guard let field = HTTPField.Name(name) else { preconditionFailure("\(name) is a valid header name") }
         return field
     }

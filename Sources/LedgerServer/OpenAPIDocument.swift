@@ -2249,7 +2249,31 @@ enum OpenAPIDocument {
               "in": "query",
               "required": false,
               "schema": {
-               "type": "string"
+               "type": "string",
+               "enum": [
+                "user_created",
+                "user_role_changed",
+                "user_suspended",
+                "user_activated",
+                "user_deleted",
+                "token_created",
+                "token_revoked",
+                "group_created",
+                "group_deleted",
+                "group_members_added",
+                "group_members_removed",
+                "group_synced",
+                "workspace_created",
+                "workspace_started",
+                "workspace_stopped",
+                "workspace_restarted",
+                "workspace_renamed",
+                "workspace_deleted",
+                "workspace_shared",
+                "workspace_unshared",
+                "webhook_added",
+                "webhook_removed"
+               ]
               },
               "description": "Of this type"
              },
@@ -2394,6 +2418,434 @@ enum OpenAPIDocument {
              },
              "404": {
               "$ref": "#/components/responses/E404"
+             },
+             "503": {
+              "$ref": "#/components/responses/E503"
+             },
+             "500": {
+              "$ref": "#/components/responses/E500"
+             }
+            }
+           }
+          },
+          "/api/v1/events": {
+           "get": {
+            "summary": "Events after a position, in log order; with wait, a long poll",
+            "operationId": "events",
+            "parameters": [
+             {
+              "name": "after",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "integer",
+               "minimum": 0
+              },
+              "description": "Events after this position (default 0)"
+             },
+             {
+              "name": "limit",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "integer",
+               "minimum": 1,
+               "maximum": 1000
+              },
+              "description": "At most this many (default 100)"
+             },
+             {
+              "name": "wait",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "integer",
+               "minimum": 0,
+               "maximum": 60
+              },
+              "description": "Seconds to wait for an event when there is none yet"
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "OK",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/EventPage"
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/E400"
+             },
+             "401": {
+              "$ref": "#/components/responses/E401"
+             },
+             "403": {
+              "$ref": "#/components/responses/E403"
+             },
+             "404": {
+              "$ref": "#/components/responses/E404"
+             },
+             "503": {
+              "$ref": "#/components/responses/E503"
+             },
+             "500": {
+              "$ref": "#/components/responses/E500"
+             }
+            }
+           }
+          },
+          "/api/v1/events/stream": {
+           "get": {
+            "summary": "Server-sent events: each event as id/event/data, a comment every 15 s; Last-Event-ID resumes",
+            "operationId": "eventStream",
+            "parameters": [
+             {
+              "name": "after",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "integer",
+               "minimum": 0
+              },
+              "description": "Events after this position (default 0)"
+             },
+             {
+              "name": "Last-Event-ID",
+              "in": "header",
+              "required": false,
+              "schema": {
+               "type": "string",
+               "pattern": "^[0-9]+$"
+              },
+              "description": "Resume after this position"
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "text/event-stream",
+              "content": {
+               "text/event-stream": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/E400"
+             },
+             "401": {
+              "$ref": "#/components/responses/E401"
+             },
+             "403": {
+              "$ref": "#/components/responses/E403"
+             },
+             "404": {
+              "$ref": "#/components/responses/E404"
+             },
+             "503": {
+              "$ref": "#/components/responses/E503"
+             },
+             "500": {
+              "$ref": "#/components/responses/E500"
+             }
+            }
+           }
+          },
+          "/api/v1/pending-revocations": {
+           "get": {
+            "summary": "The restart queue, oldest first",
+            "operationId": "pendingRevocations",
+            "parameters": [
+             {
+              "name": "at",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "string",
+               "format": "date-time"
+              },
+              "description": "Answer as of this time (RFC 3339)."
+             },
+             {
+              "name": "at_position",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "integer",
+               "minimum": 0
+              },
+              "description": "Answer as of this position of the log."
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "OK",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "array",
+                 "items": {
+                  "$ref": "#/components/schemas/PendingRevocation"
+                 }
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/E400"
+             },
+             "401": {
+              "$ref": "#/components/responses/E401"
+             },
+             "403": {
+              "$ref": "#/components/responses/E403"
+             },
+             "404": {
+              "$ref": "#/components/responses/E404"
+             },
+             "503": {
+              "$ref": "#/components/responses/E503"
+             },
+             "500": {
+              "$ref": "#/components/responses/E500"
+             }
+            }
+           }
+          },
+          "/api/v1/webhooks": {
+           "get": {
+            "summary": "Webhooks with cursor, lag and last error",
+            "operationId": "listWebhooks",
+            "parameters": [],
+            "responses": {
+             "200": {
+              "description": "OK",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "array",
+                 "items": {
+                  "$ref": "#/components/schemas/Webhook"
+                 }
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/E400"
+             },
+             "401": {
+              "$ref": "#/components/responses/E401"
+             },
+             "403": {
+              "$ref": "#/components/responses/E403"
+             },
+             "404": {
+              "$ref": "#/components/responses/E404"
+             },
+             "503": {
+              "$ref": "#/components/responses/E503"
+             },
+             "500": {
+              "$ref": "#/components/responses/E500"
+             }
+            }
+           },
+           "post": {
+            "summary": "Add a webhook; the signing secret is shown once",
+            "operationId": "addWebhook",
+            "parameters": [
+             {
+              "name": "Idempotency-Key",
+              "in": "header",
+              "required": false,
+              "schema": {
+               "type": "string",
+               "minLength": 1,
+               "maxLength": 128,
+               "pattern": "^[\\x20-\\x7E]+$"
+              },
+              "description": "Sent again with the same key by the same token within 24 hours, after the first succeeded, answers the first answer again and appends nothing; the same key with another request is 409."
+             }
+            ],
+            "requestBody": {
+             "required": true,
+             "content": {
+              "application/json": {
+               "schema": {
+                "type": "object",
+                "properties": {
+                 "name": {
+                  "type": "string",
+                  "pattern": "^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$",
+                  "maxLength": 32
+                 },
+                 "url": {
+                  "type": "string",
+                  "pattern": "^[hH][tT][tT][pP][sS]?://"
+                 },
+                 "types": {
+                  "type": "array",
+                  "items": {
+                   "type": "string",
+                   "enum": [
+                    "user_created",
+                    "user_role_changed",
+                    "user_suspended",
+                    "user_activated",
+                    "user_deleted",
+                    "token_created",
+                    "token_revoked",
+                    "group_created",
+                    "group_deleted",
+                    "group_members_added",
+                    "group_members_removed",
+                    "group_synced",
+                    "workspace_created",
+                    "workspace_started",
+                    "workspace_stopped",
+                    "workspace_restarted",
+                    "workspace_renamed",
+                    "workspace_deleted",
+                    "workspace_shared",
+                    "workspace_unshared",
+                    "webhook_added",
+                    "webhook_removed"
+                   ]
+                  }
+                 },
+                 "reason": {
+                  "type": "string",
+                  "description": "Why, recorded on the events as --reason is."
+                 }
+                },
+                "required": [
+                 "name",
+                 "url"
+                ],
+                "additionalProperties": false
+               }
+              }
+             }
+            },
+            "responses": {
+             "201": {
+              "description": "Created (a replayed Idempotency-Key answers secret: null)",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/WebhookAdded"
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/E400"
+             },
+             "401": {
+              "$ref": "#/components/responses/E401"
+             },
+             "403": {
+              "$ref": "#/components/responses/E403"
+             },
+             "404": {
+              "$ref": "#/components/responses/E404"
+             },
+             "409": {
+              "$ref": "#/components/responses/E409"
+             },
+             "413": {
+              "$ref": "#/components/responses/E413"
+             },
+             "503": {
+              "$ref": "#/components/responses/E503"
+             },
+             "500": {
+              "$ref": "#/components/responses/E500"
+             }
+            }
+           }
+          },
+          "/api/v1/webhooks/{webhook}": {
+           "delete": {
+            "summary": "Remove a webhook",
+            "operationId": "removeWebhook",
+            "parameters": [
+             {
+              "name": "webhook",
+              "in": "path",
+              "required": true,
+              "schema": {
+               "type": "string",
+               "pattern": "^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$",
+               "maxLength": 32
+              },
+              "description": "A webhook name"
+             },
+             {
+              "name": "Idempotency-Key",
+              "in": "header",
+              "required": false,
+              "schema": {
+               "type": "string",
+               "minLength": 1,
+               "maxLength": 128,
+               "pattern": "^[\\x20-\\x7E]+$"
+              },
+              "description": "Sent again with the same key by the same token within 24 hours, after the first succeeded, answers the first answer again and appends nothing; the same key with another request is 409."
+             }
+            ],
+            "requestBody": {
+             "required": false,
+             "content": {
+              "application/json": {
+               "schema": {
+                "type": "object",
+                "properties": {
+                 "reason": {
+                  "type": "string",
+                  "description": "Why, recorded on the events as --reason is."
+                 }
+                },
+                "required": [],
+                "additionalProperties": false
+               }
+              }
+             }
+            },
+            "responses": {
+             "200": {
+              "description": "OK",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Mutation"
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/E400"
+             },
+             "401": {
+              "$ref": "#/components/responses/E401"
+             },
+             "403": {
+              "$ref": "#/components/responses/E403"
+             },
+             "404": {
+              "$ref": "#/components/responses/E404"
+             },
+             "409": {
+              "$ref": "#/components/responses/E409"
+             },
+             "413": {
+              "$ref": "#/components/responses/E413"
              },
              "503": {
               "$ref": "#/components/responses/E503"
@@ -3219,6 +3671,181 @@ enum OpenAPIDocument {
             },
             "required": [
              "status"
+            ],
+            "additionalProperties": false
+           },
+           "EventPage": {
+            "type": "object",
+            "properties": {
+             "events": {
+              "type": "array",
+              "items": {
+               "$ref": "#/components/schemas/Event"
+              }
+             },
+             "head": {
+              "type": "integer",
+              "minimum": 0
+             }
+            },
+            "required": [
+             "events",
+             "head"
+            ],
+            "additionalProperties": false
+           },
+           "PendingRevocation": {
+            "type": "object",
+            "properties": {
+             "workspace": {
+              "type": "string"
+             },
+             "users": {
+              "type": "array",
+              "items": {
+               "type": "object",
+               "properties": {
+                "username": {
+                 "type": "string"
+                },
+                "live_role": {
+                 "type": "string",
+                 "enum": [
+                  "use",
+                  "admin"
+                 ]
+                },
+                "since": {
+                 "$ref": "#/components/schemas/AsOf"
+                }
+               },
+               "required": [
+                "username",
+                "live_role",
+                "since"
+               ],
+               "additionalProperties": false
+              }
+             },
+             "oldest": {
+              "$ref": "#/components/schemas/AsOf"
+             }
+            },
+            "required": [
+             "workspace",
+             "users",
+             "oldest"
+            ],
+            "additionalProperties": false
+           },
+           "Webhook": {
+            "type": "object",
+            "properties": {
+             "name": {
+              "type": "string"
+             },
+             "url": {
+              "type": "string"
+             },
+             "types": {
+              "type": "array",
+              "items": {
+               "type": "string"
+              }
+             },
+             "cursor": {
+              "type": "integer",
+              "minimum": 0
+             },
+             "lag": {
+              "type": "integer",
+              "minimum": 0
+             },
+             "last_error": {
+              "oneOf": [
+               {
+                "type": "string"
+               },
+               {
+                "type": "null"
+               }
+              ]
+             },
+             "attempts": {
+              "type": "integer",
+              "minimum": 0
+             },
+             "last_attempt_at": {
+              "oneOf": [
+               {
+                "type": "string",
+                "format": "date-time"
+               },
+               {
+                "type": "null"
+               }
+              ]
+             },
+             "delivered_at": {
+              "oneOf": [
+               {
+                "type": "string",
+                "format": "date-time"
+               },
+               {
+                "type": "null"
+               }
+              ]
+             }
+            },
+            "required": [
+             "name",
+             "url",
+             "types",
+             "cursor",
+             "lag",
+             "last_error",
+             "attempts",
+             "last_attempt_at",
+             "delivered_at"
+            ],
+            "additionalProperties": false
+           },
+           "WebhookAdded": {
+            "type": "object",
+            "properties": {
+             "webhook": {
+              "oneOf": [
+               {
+                "$ref": "#/components/schemas/Webhook"
+               },
+               {
+                "type": "null"
+               }
+              ]
+             },
+             "secret": {
+              "oneOf": [
+               {
+                "type": "string",
+                "pattern": "^whsec_[0-9a-f]{64}$"
+               },
+               {
+                "type": "null"
+               }
+              ]
+             },
+             "events": {
+              "type": "array",
+              "items": {
+               "$ref": "#/components/schemas/Event"
+              }
+             }
+            },
+            "required": [
+             "webhook",
+             "secret",
+             "events"
             ],
             "additionalProperties": false
            }

@@ -48,10 +48,12 @@ public struct ServerConfiguration: Sendable {
 public final class LedgerServer: Sendable {
     let api: LedgerAPI
     let configuration: ServerConfiguration
+    let feed: EventFeed
 
     public init(configuration: ServerConfiguration) {
         self.configuration = configuration
         let metrics = ServiceMetrics()
+        feed = EventFeed(open: configuration.open)
         api = LedgerAPI(
             readers: ConnectionThreads(
                 count: configuration.readerThreads, name: "ledger-reader", open: configuration.open),
@@ -71,6 +73,7 @@ public final class LedgerServer: Sendable {
         api.addGroupRoutes(to: router)
         api.addWorkspaceRoutes(to: router)
         api.addAuditRoutes(to: router)
+        api.addFeedRoutes(to: router, feed: feed)
         return router
     }
 
@@ -131,11 +134,17 @@ public final class LedgerServer: Sendable {
         group.gracefulShutdownSignals = [.sigterm, .sigint]
         group.maximumGracefulShutdownDuration = .seconds(10)
         defer { shutdown() }
+        let delivery = WebhookDelivery(readers: api.readers, feed: feed, logger: logger)
+        let deliveries = Task { await delivery.run() }
+        defer { deliveries.cancel() }
         try await ServiceGroup(configuration: group).run()
+        feed.stop()
+        await deliveries.value
     }
 
     /// Commits what is queued and stops the database threads.
     public func shutdown() {
+        feed.stop()
         api.writer.shutdown()
         api.readers.shutdown(threads: configuration.readerThreads)
     }

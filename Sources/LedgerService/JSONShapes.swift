@@ -170,4 +170,44 @@ public enum JSONShapes {
     public static func error(code: String, message: String) -> OutputJSON {
         .object([("error", .object([("code", .string(code)), ("message", .string(message))]))])
     }
+
+    /// A restart-queue entry (SPEC §8): `{"workspace", "users": [{"username", "live_role",
+    /// "since": {"position", "time"}}], "oldest": {"position", "time"}}`.
+    public static func pendingRevocation(_ entry: PendingRevocation) -> OutputJSON {
+        .object([
+            ("workspace", .string(entry.workspace)),
+            (
+                "users",
+                .array(
+                    entry.users.map { user in
+                        .object([
+                            ("username", .string(user.username)), ("live_role", .role(user.liveRole)),
+                            ("since", .asOf(user.since.position, user.since.time)),
+                        ])
+                    })
+            ),
+            ("oldest", .asOf(entry.oldest.position, entry.oldest.time)),
+        ])
+    }
+
+    /// A `webhooks list` entry: `{"name", "url", "types", "cursor", "lag", "last_error",
+    /// "attempts", "last_attempt_at", "delivered_at"}`; never the secret.
+    public static func webhook(_ status: WebhookStatus) -> OutputJSON {
+        .object([
+            ("name", .string(status.webhook.name)),
+            ("url", .string(status.webhook.url)),
+            ("types", .strings(status.webhook.types)),
+            ("cursor", .int(status.cursor)),
+            ("lag", .int(status.lag)),
+            ("last_error", .string(status.lastError)),
+            ("attempts", .int(Int64(status.attempts))),
+            ("last_attempt_at", .time(status.lastAttemptAt)),
+            ("delivered_at", .time(status.deliveredAt)),
+        ])
+    }
+
+    /// A page of the event feed (SPEC §8): `{"events": [EVENT, …], "head": POSITION}`.
+    public static func eventPage(_ events: [RecordedEvent], head: Int64) -> OutputJSON {
+        .object([("events", .array(events.map(event))), ("head", .int(head))])
+    }
 }

@@ -14,6 +14,38 @@ public enum OutputJSON: Sendable {
 
     public static func string(_ value: String?) -> OutputJSON { value.map { .string($0) } ?? .null }
 
+    /// The text on one line, without white space (JSON lines, server-sent events).
+    public func renderedCompact() -> String {
+        var out = ""
+        writeCompact(into: &out)
+        return out
+    }
+
+    private func writeCompact(into out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .string(let s): out += JSONValue.string(s).canonicalString
+        case .raw(let value): out += value.canonicalString
+        case .array(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                item.writeCompact(into: &out)
+            }
+            out += "]"
+        case .object(let members):
+            out += "{"
+            for (index, (key, value)) in members.enumerated() {
+                if index > 0 { out += "," }
+                out += JSONValue.string(key).canonicalString + ":"
+                value.writeCompact(into: &out)
+            }
+            out += "}"
+        }
+    }
+
     /// The text, ending with a newline.
     public func rendered() -> String {
         var out = ""

@@ -212,4 +212,24 @@ public struct HistoricalLedger: LedgerReader {
     public func tokens(userKey: String) throws -> [TokenRecord] {
         throw LedgerError.invalidInput("tokens are not answered as of a past position")
     }
+
+    public func webhook(key: String) throws -> WebhookRecord? {
+        try webhooks().first { $0.key == key }
+    }
+
+    /// The webhooks as of the position: the last `webhook_*` event of each webhook's stream.
+    public func webhooks() throws -> [WebhookRecord] {
+        let rows = try connection.query(
+            """
+            SELECT DISTINCT ON (stream) type, data::text FROM ledger_events
+            WHERE type IN ('webhook_added', 'webhook_removed') AND position <= $1
+            ORDER BY stream, position DESC
+            """, [position])
+        return try rows.rows.compactMap { row -> WebhookRecord? in
+            guard case .webhookAdded(let webhook) = try LedgerEvent(
+                type: try row.string(0), data: try JSONValue.parse(try row.string(1)))
+            else { return nil }
+            return webhook
+        }.sorted { $0.key < $1.key }
+    }
 }

@@ -193,6 +193,8 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
     }
 
     public func upsertToken(_ token: TokenRecord) throws { try base.upsertToken(token) }
+    public func upsertWebhook(_ webhook: WebhookRecord) throws { try base.upsertWebhook(webhook) }
+    public func removeWebhook(key: String) throws { try base.removeWebhook(key: key) }
 
     // MARK: Reads go to the base
 
@@ -234,6 +236,8 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
         try base.token(userKey: userKey, nameKey: nameKey)
     }
     public func tokens(userKey: String) throws -> [TokenRecord] { try base.tokens(userKey: userKey) }
+    public func webhook(key: String) throws -> WebhookRecord? { try base.webhook(key: key) }
+    public func webhooks() throws -> [WebhookRecord] { try base.webhooks() }
 }
 
 /// The live path's sink: queues the interval statements of one command and sends them in one

@@ -121,10 +121,15 @@ public struct Ledger {
         }
         // The intervals, the projections' position and (when this command left someone
         // pending) which workspaces still need a restart: one round trip.
-        var after = [Statement("UPDATE projection_state SET position = $1", [context.position])]
+        // …and the wake-up of every follower, delivered by PostgreSQL at COMMIT.
+        var after = [
+            Statement("UPDATE projection_state SET position = $1", [context.position]),
+            Statement("SELECT pg_notify($1, $2)", [EventFeedChannel.name, String(context.position)]),
+        ]
+        after += Ledger.webhookDelivery(for: command, decided: zip(decision.events, recorded))
         if !watch.workspaceIDs.isEmpty { after.append(Ledger.stillPending(watch.workspaceIDs)) }
         let results = try history.flush(then: after)
-        let pending = results.count > 1 ? try results[1].rows.map { try $0.string(0) } : []
+        let pending = watch.workspaceIDs.isEmpty ? [] : try results[results.count - 1].rows.map { try $0.string(0) }
         return CommandOutcome(events: recorded, restartRequired: pending)
     }
 
@@ -470,4 +475,6 @@ struct KnownNames: LedgerReader {
     func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] { try unsupported() }
     func token(userKey: String, nameKey: String) throws -> TokenRecord? { try unsupported() }
     func tokens(userKey: String) throws -> [TokenRecord] { try unsupported() }
+    func webhook(key: String) throws -> WebhookRecord? { try unsupported() }
+    func webhooks() throws -> [WebhookRecord] { try unsupported() }
 }

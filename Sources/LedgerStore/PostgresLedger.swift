@@ -215,6 +215,20 @@ public struct PostgresLedger: LedgerWriter {
         ).rows.map(Self.token)
     }
 
+    static let webhookColumns = "name, url, types"
+    static func webhook(_ row: Row) throws -> WebhookRecord {
+        WebhookRecord(name: try row.string(0), url: try row.string(1), types: textArray(try row.string(2)))
+    }
+
+    public func webhook(key: String) throws -> WebhookRecord? {
+        try connection.query("SELECT \(Self.webhookColumns) FROM webhooks WHERE key = $1", [key]).first.map(
+            Self.webhook)
+    }
+
+    public func webhooks() throws -> [WebhookRecord] {
+        try connection.query("SELECT \(Self.webhookColumns) FROM webhooks ORDER BY key").rows.map(Self.webhook)
+    }
+
     // MARK: LedgerWriter
 
     public func upsertUser(_ user: UserRecord) throws {
@@ -296,6 +310,18 @@ public struct PostgresLedger: LedgerWriter {
 
     public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) throws {
         try connection.query("DELETE FROM access WHERE workspace_id = $1 AND user_key = $2", [workspaceID, userKey])
+    }
+
+    public func upsertWebhook(_ webhook: WebhookRecord) throws {
+        try connection.query(
+            """
+            INSERT INTO webhooks (key, name, url, types) VALUES ($1, $2, $3, $4::text[])
+            ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, url = EXCLUDED.url, types = EXCLUDED.types
+            """, [webhook.key, webhook.name, webhook.url, webhook.types])
+    }
+
+    public func removeWebhook(key: String) throws {
+        try connection.query("DELETE FROM webhooks WHERE key = $1", [key])
     }
 
     public func upsertToken(_ token: TokenRecord) throws {

@@ -68,7 +68,7 @@ public struct Replay {
     /// The projection tables, in the order they are built and swapped.
     public static let currentTables = [
         "users", "groups", "group_members", "workspaces", "workspace_user_acl", "workspace_group_acl", "access",
-        "tokens", "projection_state",
+        "tokens", "webhooks", "projection_state",
     ]
     public static var tables: [String] { currentTables + HistoryTable.all.map(\.name) }
     static let scratchSchema = "accessledger_rebuild"
@@ -263,6 +263,10 @@ public struct Replay {
             rows.timestamp(unixMicroseconds: token.createdAt.microseconds)
             rows.timestamp(unixMicroseconds: token.expiresAt.microseconds)
             rows.timestamp(unixMicroseconds: token.revokedAt?.microseconds)
+        }
+        try copy("webhooks", "key, name, url, types", state.webhooks.values) { webhook, rows in
+            for text in [webhook.key, webhook.name, webhook.url] { rows.text(text) }
+            rows.textArray(webhook.types)
         }
         try copy("projection_state", "id, position", [head]) { head, rows in
             rows.bool(true)

@@ -16,7 +16,7 @@ struct AccessLedger: ParsableCommand {
             UsersCommand.self, TokensCommand.self, GroupsCommand.self,
             CreateCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self, RenameCommand.self,
             DeleteCommand.self, SharingCommand.self, ListCommand.self, RotateCommand.self,
-            AuditCommand.self, ReplayCommand.self, VerifyCommand.self, CheckpointCommand.self, ServeCommand.self,
+            AuditCommand.self, ReplayCommand.self, VerifyCommand.self, CheckpointCommand.self, ServeCommand.self, PendingCommand.self, WebhooksCommand.self,
             DBCommand.self,
             LocalCommand.self,
         ])
@@ -116,6 +116,22 @@ enum Terminal {
                 if written <= 0 { return }
                 offset += written
             }
+        }
+
+        /// Writes all of `text`; false when the descriptor is closed (e.g. the reader of a pipe
+        /// went away).
+        func writeAll(_ text: String) -> Bool {
+            let bytes = Array(text.utf8)
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { buffer in
+                    Glibc.write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                }
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
         }
         var isTerminal: Bool { isatty(descriptor) == 1 }
     }

@@ -312,7 +312,7 @@ struct RouterTests {
             for (path, item) in paths {
                 for method in item.objectValue?.keys ?? [:].keys { documented.insert(method.uppercased() + " " + path) }
             }
-            // SPEC §7's routes, as the SPEC writes them, plus the four without authentication.
+            // SPEC §7's and §8's routes, as the SPEC writes them, plus the four without authentication.
             let spec: Set<String> = [
                 "POST /api/v1/users", "GET /api/v1/users", "POST /api/v1/users/{user}/suspend",
                 "POST /api/v1/users/{user}/activate", "PUT /api/v1/users/{user}/role", "DELETE /api/v1/users/{user}",
@@ -324,7 +324,10 @@ struct RouterTests {
                 "POST /api/v1/workspaces/{owner}/{name}/restart", "POST /api/v1/workspaces/{owner}/{name}/rename",
                 "DELETE /api/v1/workspaces/{owner}/{name}", "GET /api/v1/workspaces/{owner}/{name}/acl",
                 "PATCH /api/v1/workspaces/{owner}/{name}/acl", "POST /api/v1/workspaces/{owner}/{name}/rotate",
-                "GET /api/v1/audit/log", "GET /api/v1/audit/history", "GET /api/v1/verify", "GET /healthz",
+                "GET /api/v1/audit/log", "GET /api/v1/audit/history", "GET /api/v1/verify",
+                // SPEC §8
+                "GET /api/v1/events", "GET /api/v1/events/stream", "GET /api/v1/pending-revocations",
+                "GET /api/v1/webhooks", "POST /api/v1/webhooks", "DELETE /api/v1/webhooks/{webhook}", "GET /healthz",
                 "GET /readyz", "GET /metrics", "GET /openapi.json",
             ]
             #expect(documented == spec)
@@ -335,6 +338,7 @@ struct RouterTests {
                 let uri = String(parts[1]).replacingOccurrences(of: "{owner}", with: "svc")
                     .replacingOccurrences(of: "{name}", with: "ws").replacingOccurrences(of: "{user}", with: "bob")
                     .replacingOccurrences(of: "{group}", with: "g").replacingOccurrences(of: "{token}", with: "t")
+                    .replacingOccurrences(of: "{webhook}", with: "w")
                 let answer = try await client.send(HTTPRequest.Method(String(parts[0]))!, uri)
                 #expect(answer.status == (uri.hasPrefix("/api/") ? 401 : 200), "\(route): \(answer.status)")
             }

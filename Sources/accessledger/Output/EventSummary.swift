@@ -58,6 +58,11 @@ enum EventSummary {
             return "shared \(w) with \(list(entries))"
         case .workspaceUnshared(let w, let users, let groups):
             return "removed \(list(users + groups.map { "group \($0)" })) from \(w)"
+        case .webhookAdded(let webhook):
+            let types = webhook.types.isEmpty ? "every event" : list(webhook.types)
+            return "added webhook \(webhook.name) → \(webhook.url) (\(types))"
+        case .webhookRemoved(let name):
+            return "removed webhook \(name)"
         }
     }
 
