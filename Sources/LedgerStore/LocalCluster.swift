@@ -7,18 +7,27 @@ import PostgresClient
 
 /// The embedded default database: a private PostgreSQL cluster under `ACCESSLEDGER_HOME`,
 /// created (initdb), started (pg_ctl) and migrated on demand from the machine's PostgreSQL
-/// binaries. It listens on a unix socket only (no TCP port), in a directory only its owner
-/// can enter.
+/// binaries. It listens on a unix socket only (no TCP port), in a directory only its server's
+/// OS user can enter, and authenticates with `peer`: only the OS user that owns the home (and
+/// the server's own user) may connect, as the database user `accessledger`.
 ///
-/// As root, the server runs as the `postgres` OS user (PostgreSQL refuses to run as root), and
-/// the default home is `/var/lib/accessledger` because root's own home is not reachable by that
-/// user.
+/// As root, the server runs as the dedicated system user `accessledger` (PostgreSQL refuses to
+/// run as root; accessledger creates the user on first use), and the default home is
+/// `/var/lib/accessledger` because root's own home is not reachable by that user. A home, and
+/// every directory above it up to the first one owned by root, must belong to the invoking user
+/// and be writable by nobody else (see ``checkHome()``).
 public struct LocalCluster: Sendable {
+    /// The home directory (`ACCESSLEDGER_HOME`).
     public let home: String
+    /// The cluster's data directory (`pgdata`), owned by the server's OS user, mode 0700.
     public var dataDirectory: String { home + "/pgdata" }
+    /// The directory of the server's unix socket, owned by the server's OS user, mode 0700.
     public var socketDirectory: String { home + "/run" }
+    /// The server's log, owned by the server's OS user, mode 0600.
     public var logFile: String { home + "/postgres.log" }
+    /// The name of the ledger database.
     public static let databaseName = "accessledger"
+    /// The database superuser, which every allowed OS user is mapped to.
     public static let superuser = "accessledger"
 
     /// libpq connection string of the ledger database.
@@ -26,6 +35,7 @@ public struct LocalCluster: Sendable {
         "host=\(socketDirectory) dbname=\(LocalCluster.databaseName) user=\(LocalCluster.superuser)"
     }
 
+    /// A cluster living under `home` (nothing is checked or created yet).
     public init(home: String) { self.home = home }
 
     static var isRoot: Bool { geteuid() == 0 }
@@ -43,14 +53,26 @@ public struct LocalCluster: Sendable {
     // MARK: Lifecycle
 
     /// Opens a connection to the ledger database, creating, starting and migrating the cluster
-    /// first when needed. Safe when several processes call it at once (they take a file lock).
+    /// first when needed, and converting a home made by an older accessledger (server user
+    /// `postgres`, `trust` authentication) in place. Refuses a home that is not the caller's.
+    /// Safe when several processes call it at once (they take a file lock).
     public func connect() throws -> Connection {
-        if let connection = try? Connection(conninfo, connectTimeout: 5) {
+        try checkHome()
+        if let server = try LocalCluster.serverUser(create: false), isCurrent(server: server),
+            let connection = try? Connection(conninfo, connectTimeout: 5)
+        {
             return connection
         }
+        try createHomeIfNeeded()
+        try checkHome()
         try withLock {
-            try createIfNeeded()
-            if !isRunning() { try start() }
+            guard let server = try LocalCluster.serverUser(create: true) else {
+                throw LedgerError.internal("no OS user to run the embedded server")
+            }
+            try createIfNeeded(server: server)
+            try convertIfNeeded(server: server)
+            try secureLogFile(server: server)
+            if !isRunning(as: server) { try start(server: server) }
             try createDatabaseIfNeeded()
         }
         let connection: Connection
@@ -62,37 +84,77 @@ public struct LocalCluster: Sendable {
         return connection
     }
 
-    /// Whether the server of this cluster is running.
+    /// Whether the server of this cluster is running (false as well when the home or its data
+    /// directory is not acceptable; ``serverPID()`` says why).
     public func isRunning() -> Bool {
+        guard (try? checkHome()) != nil, let owner = try? clusterOwner() else { return false }
+        return isRunning(as: owner)
+    }
+
+    func isRunning(as user: OSUser) -> Bool {
         guard FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION"),
             let pgCtl = try? LocalCluster.binary("pg_ctl")
         else { return false }
-        return (try? runAsServer([pgCtl, "-D", dataDirectory, "status"]).status) == 0
+        return (try? runAsServer([pgCtl, "-D", dataDirectory, "status"], as: user).status) == 0
     }
 
-    /// The server's process id, read from `postmaster.pid`, when running.
-    public func serverPID() -> Int? {
-        guard isRunning(), let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)
-        else { return nil }
+    /// The server's process id, read from `postmaster.pid`, when running; nil when stopped or
+    /// not created yet. Throws (exit 2) for a home that is not the caller's, or whose data
+    /// directory belongs to a user other than the server's.
+    public func serverPID() throws -> Int? {
+        try checkHome()
+        guard let owner = try clusterOwner(), isRunning(as: owner) else { return nil }
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {
+            return nil
+        }
         return text.split(separator: "\n").first.flatMap { Int($0) }
     }
 
-    /// Stops the server (fast shutdown). Returns false when it was not running.
+    /// Stops the server (fast shutdown). Returns false when it was not running. Throws (exit 2)
+    /// for a home that is not the caller's.
     @discardableResult
     public func stop() throws -> Bool {
-        guard isRunning() else { return false }
-        let result = try runAsServer([
-            try LocalCluster.binary("pg_ctl"), "-D", dataDirectory, "-m", "fast", "-w", "stop",
-        ])
+        try checkHome()
+        guard let owner = try clusterOwner() else { return false }
+        return try stop(as: owner)
+    }
+
+    func stop(as owner: OSUser) throws -> Bool {
+        guard isRunning(as: owner) else { return false }
+        let result = try runAsServer(
+            [try LocalCluster.binary("pg_ctl"), "-D", dataDirectory, "-m", "fast", "-w", "stop"], as: owner)
         guard result.status == 0 else {
             throw LedgerError.database("pg_ctl stop failed: \(result.output.trimmed)")
         }
         return true
     }
 
-    func createIfNeeded() throws {
-        let files = FileManager.default
-        if files.fileExists(atPath: dataDirectory + "/PG_VERSION") { return }
+    /// Creates the home (0755 as root, so that the server user can reach its directories; else
+    /// 0700) and any missing parent (0755), never through a symbolic link it did not check.
+    func createHomeIfNeeded() throws {
+        var info = stat()
+        if lstat(home, &info) == 0 { return }
+        let socketPath = socketDirectory + "/.s.PGSQL.5432"
+        guard socketPath.utf8.count < 100 else {
+            throw LedgerError.invalidInput(
+                "ACCESSLEDGER_HOME \"\(home)\" is too long: its socket path \(socketPath) exceeds the unix limit; "
+                    + "choose a shorter ACCESSLEDGER_HOME")
+        }
+        var path = ""
+        for component in LocalCluster.absolute(home).split(separator: "/") {
+            path += "/" + component
+            if lstat(path, &info) == 0 { continue }
+            let mode: mode_t = path == LocalCluster.absolute(home) && !LocalCluster.isRoot ? 0o700 : 0o755
+            guard mkdir(path, mode) == 0 || errno == EEXIST else {
+                throw LedgerError.internal(
+                    "cannot create the embedded database directory \(path): \(String(cString: strerror(errno)))")
+            }
+            chmod(path, mode)
+        }
+    }
+
+    func createIfNeeded(server: OSUser) throws {
+        if FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") { return }
         let initdb = try LocalCluster.binary("initdb")
         let socketPath = socketDirectory + "/.s.PGSQL.5432"
         guard socketPath.utf8.count < 100 else {
@@ -100,34 +162,24 @@ public struct LocalCluster: Sendable {
                 "ACCESSLEDGER_HOME \"\(home)\" is too long: its socket path \(socketPath) exceeds the unix limit; "
                     + "choose a shorter ACCESSLEDGER_HOME")
         }
-        do {
-            try files.createDirectory(atPath: home, withIntermediateDirectories: true)
-            try files.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
-            try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw LedgerError.internal("cannot create the embedded database directory \(home): \(error)")
+        for directory in [socketDirectory, dataDirectory] {
+            try makeServerDirectory(directory, server: server)
         }
         if LocalCluster.isRoot {
-            let (uid, gid) = try LocalCluster.postgresUser()
-            chmod(home, 0o755)
-            chown(dataDirectory, uid, gid)
-            chown(socketDirectory, uid, gid)
-            chmod(dataDirectory, 0o700)
-            chmod(socketDirectory, 0o700)
-            // Every directory above home must be enterable by the postgres user.
-            let probe = try runAsServer(["/usr/bin/test", "-w", dataDirectory])
+            // Every directory above home must be enterable by the server's user.
+            let probe = try runAsServer(["/usr/bin/test", "-w", dataDirectory], as: server)
             guard probe.status == 0 else {
                 throw LedgerError.invalidInput(
-                    "ACCESSLEDGER_HOME \"\(home)\" is not reachable by the postgres OS user, which runs the embedded "
-                        + "server when accessledger runs as root; choose a directory outside /root, e.g. "
+                    "ACCESSLEDGER_HOME \"\(home)\" is not reachable by the \(server.name) OS user, which runs the "
+                        + "embedded server when accessledger runs as root; choose a directory outside /root, e.g. "
                         + "ACCESSLEDGER_HOME=/var/lib/accessledger")
             }
-        } else {
-            chmod(socketDirectory, 0o700)
         }
-        let result = try runAsServer([
-            initdb, "-D", dataDirectory, "-U", LocalCluster.superuser, "--auth=trust", "-E", "UTF8", "--no-locale",
-        ])
+        let result = try runAsServer(
+            [
+                initdb, "-D", dataDirectory, "-U", LocalCluster.superuser, "--auth-local=peer", "--auth-host=reject",
+                "-E", "UTF8", "--no-locale",
+            ], as: server)
         guard result.status == 0 else {
             throw LedgerError.database("initdb failed: \(result.output.trimmed)")
         }
@@ -138,24 +190,46 @@ public struct LocalCluster: Sendable {
             unix_socket_directories = '\(socketDirectory)'
             unix_socket_permissions = 0700
             max_connections = 50
+
             """
-        guard let handle = FileHandle(forUpdatingAtPath: dataDirectory + "/postgresql.conf") else {
-            throw LedgerError.internal("cannot open \(dataDirectory)/postgresql.conf")
+        let descriptor = open(dataDirectory + "/postgresql.conf", O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw LedgerError.internal("cannot open \(dataDirectory)/postgresql.conf: errno \(errno)")
         }
-        handle.seekToEndOfFile()
-        handle.write(Data(settings.utf8))
-        handle.closeFile()
+        defer { close(descriptor) }
+        try LocalCluster.writeAll(descriptor, settings, path: dataDirectory + "/postgresql.conf")
+        // initdb's own pg_hba.conf is replaced before the server first starts.
+        try writeAuthentication(server: server)
     }
 
-    func start() throws {
-        if LocalCluster.isRoot, FileManager.default.fileExists(atPath: logFile) == false {
-            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-            let (uid, gid) = try LocalCluster.postgresUser()
-            chown(logFile, uid, gid)
+    /// Makes `path` a 0700 directory of the server's user, refusing one that is a symbolic link
+    /// or belongs to anybody else.
+    func makeServerDirectory(_ path: String, server: OSUser) throws {
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
+            throw LedgerError.internal("cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        let result = try runAsServer([
-            try LocalCluster.binary("pg_ctl"), "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "start",
-        ])
+        var info = stat()
+        guard lstat(path, &info) == 0, LocalCluster.isDirectory(info) else {
+            throw LedgerError.invalidInput("\(path) is not a directory (a symbolic link?); remove it")
+        }
+        if info.st_uid != server.uid {
+            // Only a directory this process just made (owned by us, root) may be handed over.
+            guard LocalCluster.isRoot, info.st_uid == 0 else {
+                throw LedgerError.invalidInput(
+                    "\(path) is owned by \(LocalCluster.userName(info.st_uid)), not by \(server.name), the user "
+                        + "that runs the embedded server; refusing to use it")
+            }
+            guard chown(path, server.uid, server.gid) == 0 else {
+                throw LedgerError.internal("cannot chown \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        chmod(path, 0o700)
+    }
+
+    func start(server: OSUser) throws {
+        let result = try runAsServer(
+            [try LocalCluster.binary("pg_ctl"), "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "start"],
+            as: server)
         guard result.status == 0 else {
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").suffix(5)
                 .joined(separator: "\n  ")
@@ -173,13 +247,10 @@ public struct LocalCluster: Sendable {
         }
     }
 
-    /// Runs `body` holding an exclusive lock on `home/lock`.
+    /// Runs `body` holding an exclusive lock on `home/lock` (opened without following a
+    /// symbolic link; it must be a regular file of ours).
     func withLock(_ body: () throws -> Void) throws {
-        do { try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true) } catch {
-            throw LedgerError.internal("cannot create \(home): \(error)")
-        }
-        let descriptor = open(home + "/lock", O_CREAT | O_RDWR, 0o600)
-        guard descriptor >= 0 else { throw LedgerError.internal("cannot open \(home)/lock: errno \(errno)") }
+        let descriptor = try openPrivateFile(home + "/lock", flags: O_CREAT | O_RDWR)
         defer { close(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else { throw LedgerError.internal("cannot lock \(home)/lock") }
         defer { flock(descriptor, LOCK_UN) }
@@ -207,44 +278,58 @@ public struct LocalCluster: Sendable {
                 + "--database or ACCESSLEDGER_DATABASE_URL")
     }
 
-    static func postgresUser() throws -> (uid_t, gid_t) {
-        guard let entry = getpwnam("postgres") else {
-            throw LedgerError.database(
-                "running as root, the embedded PostgreSQL must run as the 'postgres' OS user, which does not exist; "
-                    + "install the postgresql package (it creates the user) or run: useradd --system postgres")
-        }
-        return (entry.pointee.pw_uid, entry.pointee.pw_gid)
-    }
-
-    /// Runs a command (as the `postgres` user when we are root), from `/`, collecting its output.
-    ///
-    /// The output goes to a file, not a pipe: `pg_ctl start` leaves the server running with the
-    /// command's descriptors, and a pipe would then never reach end-of-file.
-    func runAsServer(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs a command as `user` (through `runuser` when we are root), from `/`, collecting its
+    /// output.
+    func runAsServer(_ arguments: [String], as user: OSUser) throws -> (status: Int32, output: String) {
         var command = arguments
         if LocalCluster.isRoot {
-            _ = try LocalCluster.postgresUser()
-            command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments
+            guard user.uid != 0 else {
+                throw LedgerError.internal("refusing to run the embedded PostgreSQL server as root")
+            }
+            command = ["/usr/sbin/runuser", "-u", user.name, "--"] + arguments
         }
-        let outputPath = home + "/.command-output-\(getpid())"
-        defer { unlink(outputPath) }
-        let status = try LocalCluster.spawn(command, outputPath: outputPath)
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (status, text)
+        return try capture(command)
     }
 
-    /// posix_spawn + waitpid: stdin from /dev/null, stdout and stderr to `outputPath`, working
-    /// directory `/`. Returns the exit status (128 + signal when killed).
-    static func spawn(_ command: [String], outputPath: String) throws -> Int32 {
+    /// Runs a command from `/`, collecting its output.
+    ///
+    /// The output goes to a file in the home, not a pipe: `pg_ctl start` leaves the server running
+    /// with the command's descriptors, and a pipe would then never reach end-of-file. The file is
+    /// created afresh (never through a symbolic link) and read back through its descriptor.
+    func capture(_ command: [String]) throws -> (status: Int32, output: String) {
+        let outputPath = home + "/.command-output-\(getpid())"
+        unlink(outputPath)
+        let descriptor = try openPrivateFile(outputPath, flags: O_CREAT | O_EXCL | O_RDWR)
+        defer {
+            close(descriptor)
+            unlink(outputPath)
+        }
+        let status = try LocalCluster.spawn(command, outputDescriptor: descriptor)
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        var offset: off_t = 0
+        while true {
+            let count = pread(descriptor, &buffer, buffer.count, offset)
+            guard count > 0 else { break }
+            data.append(contentsOf: buffer[0..<count])
+            offset += off_t(count)
+        }
+        return (status, String(decoding: data, as: UTF8.self))
+    }
+
+    /// posix_spawn + waitpid: stdin from /dev/null, stdout and stderr to `outputDescriptor`,
+    /// working directory `/`. Returns the exit status (128 + signal when killed).
+    static func spawn(_ command: [String], outputDescriptor: Int32) throws -> Int32 {
         closeInheritedDescriptorsOnExec()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // dup2 clears close-on-exec on the copies.
+        posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 1)
+        posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 2)
         var pid: pid_t = 0
-        // `cd /` first: as the postgres user, the caller's directory may not be enterable.
+        // `cd /` first: as the server's user, the caller's directory may not be enterable.
         let wrapped = ["/bin/sh", "-c", "cd / && exec \"$@\"", "sh"] + command
         let arguments = wrapped.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
@@ -258,6 +343,20 @@ public struct LocalCluster: Sendable {
         }
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    /// Writes all of `text` to `descriptor`.
+    static func writeAll(_ descriptor: Int32, _ text: String, path: String) throws {
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else {
+                if count < 0, errno == EINTR { continue }
+                throw LedgerError.internal("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            written += count
+        }
     }
 }
 

@@ -12,7 +12,8 @@ struct LocalCommand: ParsableCommand {
             abstract: "Show where the embedded cluster lives and whether it runs.")
         func run() throws {
             let cluster = LocalCluster(home: LocalCluster.defaultHome())
-            let pid = cluster.serverPID()
+            // Refuses (exit 2) a home that is not ours rather than report on a server it cannot see.
+            let pid = try cluster.serverPID()
             print("home:     \(cluster.home)")
             print("data:     \(cluster.dataDirectory)")
             print("socket:   \(cluster.socketDirectory)")
@@ -24,6 +25,7 @@ struct LocalCommand: ParsableCommand {
     struct Stop: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the embedded cluster's server.")
         func run() throws {
+            // `stop()` refuses (exit 2) a home that is not ours.
             let cluster = LocalCluster(home: LocalCluster.defaultHome())
             print(try cluster.stop() ? "stopped the server in \(cluster.home)" : "not running (\(cluster.home))")
         }
