@@ -33,31 +33,14 @@ struct AppendBench {
         var rng = SplitMix64(seed: seed ^ 0xA99E4D)
         var pool = state.liveWorkspaces.filter { !everywhere.contains($0.id) }.map(\.reference)
         pool.shuffle(using: &rng)
-        let samples = try owner.query(
-            "SELECT stream, type, data::text, actor FROM ledger_events ORDER BY position DESC LIMIT 1000"
-        ).rows.map {
-            SampleEvent(
-                stream: try $0.string(0), type: try $0.string(1), data: try $0.string(2), actor: try $0.string(3))
-        }
+        let samples = try prepareBaselines(ledgerDatabase: ledgerDatabase, baselineDatabase: baselineDatabase)
         let admin = Ledger(connection: try cluster.application(ledgerDatabase))
-        try cluster.ensure(baselineDatabase)
-        let baseline = try cluster.owner(baselineDatabase)
-        try baseline.execute(
-            script: """
-                DROP TABLE IF EXISTS plain_events, serial_events, head;
-                DROP SEQUENCE IF EXISTS plain_position;
-                CREATE TABLE plain_events (LIKE ledger_events INCLUDING ALL);
-                CREATE TABLE serial_events (LIKE ledger_events INCLUDING ALL);
-                CREATE SEQUENCE plain_position;
-                CREATE TABLE head (id boolean PRIMARY KEY DEFAULT true CHECK (id), position bigint NOT NULL);
-                INSERT INTO head VALUES (true, 0);
-                """)
 
         let cluster = self.cluster
         for writers in [1, 8] {
             let label = writers == 1 ? "1_writer" : "\(writers)_writers"
             let workspaces = pool
-            try resetWriterUsers(admin, count: writers)
+            try AppendBench.resetUsers(admin, (0..<writers).map { "bench-\($0)" })
             let ours = try measure(writers) { writer in
                 let ledger = Ledger(connection: try cluster.application(ledgerDatabase))
                 let mine = stride(from: writer, to: workspaces.count, by: writers).map { workspaces[$0] }
@@ -88,19 +71,7 @@ struct AppendBench {
                         """, [event.stream, event.type, PostgresText(event.data), event.actor, AppendBench.hash])
                 }
             }
-            let serial = try measure(writers) { writer in
-                let connection = try cluster.owner(baselineDatabase)
-                return { step in
-                    let event = samples[(writer * 7919 + step) % samples.count]
-                    try connection.query(
-                        """
-                        WITH h AS (UPDATE head SET position = position + 1 RETURNING position)
-                        INSERT INTO serial_events (\(ImportBench.columns))
-                        SELECT h.position, $1, h.position, $2, $3::jsonb, $4, NULL, now(), now(), $5::bytea, $5::bytea
-                        FROM h
-                        """, [event.stream, event.type, PostgresText(event.data), event.actor, AppendBench.hash])
-                }
-            }
+            let serial = try measureHeadRowInsert(writers, samples: samples, baselineDatabase: baselineDatabase)
             let kinds = zip(["share", "restart", "remove"], ours.bySteps).map { kind, samples in
                 "\(kind) \(Format.readable(samples.median)) ms (p99 \(Format.readable(samples.percentile(0.99))))"
             }
@@ -122,9 +93,8 @@ struct AppendBench {
 
     /// Creates each writer's own user, or removes it from every ACL an earlier run (stopped
     /// half-way through a cycle) left it in, so that each writer's first share appends.
-    private func resetWriterUsers(_ admin: Ledger, count: Int) throws {
-        for writer in 0..<count {
-            let user = "bench-\(writer)"
+    static func resetUsers(_ admin: Ledger, _ users: [String]) throws {
+        for user in users {
             guard try PostgresLedger(connection: admin.connection).user(key: user) != nil else {
                 try admin.execute(.createUser(username: user, serviceAccount: false, role: nil), actor: "admin")
                 continue
@@ -132,6 +102,51 @@ struct AppendBench {
             for listing in try admin.listWorkspaces(search: "shared_with_user:\(user)").0 {
                 try admin.execute(
                     .unshare(workspace: listing.workspace.reference, users: [user], groups: []), actor: "admin")
+            }
+        }
+    }
+
+    /// The rows the baselines insert (the last 1000 events of the ledger), after creating
+    /// their empty tables in `baselineDatabase`.
+    func prepareBaselines(ledgerDatabase: String, baselineDatabase: String) throws -> [SampleEvent] {
+        let samples = try cluster.owner(ledgerDatabase).query(
+            "SELECT stream, type, data::text, actor FROM ledger_events ORDER BY position DESC LIMIT 1000"
+        ).rows.map {
+            SampleEvent(
+                stream: try $0.string(0), type: try $0.string(1), data: try $0.string(2), actor: try $0.string(3))
+        }
+        try cluster.ensure(baselineDatabase)
+        let baseline = try cluster.owner(baselineDatabase)
+        try baseline.execute(
+            script: """
+                DROP TABLE IF EXISTS plain_events, serial_events, head;
+                DROP SEQUENCE IF EXISTS plain_position;
+                CREATE TABLE plain_events (LIKE ledger_events INCLUDING ALL);
+                CREATE TABLE serial_events (LIKE ledger_events INCLUDING ALL);
+                CREATE SEQUENCE plain_position;
+                CREATE TABLE head (id boolean PRIMARY KEY DEFAULT true CHECK (id), position bigint NOT NULL);
+                INSERT INTO head VALUES (true, 0);
+                """)
+        return samples
+    }
+
+    /// `head_row_insert_N_writers`: a plain insert serialised through one head row, `writers`
+    /// at once (after ``prepareBaselines(ledgerDatabase:baselineDatabase:)``).
+    func measureHeadRowInsert(_ writers: Int, samples: [SampleEvent], baselineDatabase: String) throws -> (
+        rates: Samples, latencies: Samples, bySteps: [Samples]
+    ) {
+        let cluster = self.cluster
+        return try measure(writers) { writer in
+            let connection = try cluster.owner(baselineDatabase)
+            return { step in
+                let event = samples[(writer * 7919 + step) % samples.count]
+                try connection.query(
+                    """
+                    WITH h AS (UPDATE head SET position = position + 1 RETURNING position)
+                    INSERT INTO serial_events (\(ImportBench.columns))
+                    SELECT h.position, $1, h.position, $2, $3::jsonb, $4, NULL, now(), now(), $5::bytea, $5::bytea
+                    FROM h
+                    """, [event.stream, event.type, PostgresText(event.data), event.actor, AppendBench.hash])
             }
         }
     }

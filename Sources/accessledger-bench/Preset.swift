@@ -27,18 +27,27 @@ struct Preset: Sendable {
     var appendWindowSeconds: Double
     /// The preset whose log `as_of` is compared with (10k events for `full`).
     var smallLog: String?
+    /// `service`: requests of one round of each service measurement (its baseline sends as many),
+    /// measured rounds (each gives one throughput sample) after an unmeasured warm-up of
+    /// `serviceWarmup` requests, and the most seconds one round may last.
+    var serviceRequests = 0
+    var serviceRounds = 0
+    var serviceWarmup = 0
+    var serviceRoundSeconds = 0.0
 
     /// About 10k events: proves the harness works (CI), no thresholds.
     static let quick = Preset(
         name: "quick", users: 500, groups: 40, workspaces: 1_500, events: 10_000, largestGroup: 80,
         everyoneWorkspaces: 1, queryRepetitions: 200, queryWarmup: 20, extraImports: 2, logRepetitions: 3,
-        appendWindows: 4, appendWindowSeconds: 1, smallLog: "tiny")
+        appendWindows: 4, appendWindowSeconds: 1, smallLog: "tiny", serviceRequests: 800, serviceRounds: 3,
+        serviceWarmup: 200, serviceRoundSeconds: 10)
 
     /// 1,000,000 events, 10,000 users, 1,000 groups, 50,000 workspaces.
     static let full = Preset(
         name: "full", users: 10_000, groups: 1_000, workspaces: 50_000, events: 1_000_000, largestGroup: 1_500,
         everyoneWorkspaces: 5, queryRepetitions: 1_000, queryWarmup: 100, extraImports: 1, logRepetitions: 2,
-        appendWindows: 6, appendWindowSeconds: 3, smallLog: "quick")
+        appendWindows: 6, appendWindowSeconds: 3, smallLog: "quick", serviceRequests: 10_000, serviceRounds: 5,
+        serviceWarmup: 1_000, serviceRoundSeconds: 60)
 
     /// About 1k events: the small log of `as_of` in quick mode.
     static let tiny = Preset(

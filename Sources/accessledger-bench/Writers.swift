@@ -23,13 +23,20 @@ final class Writers: @unchecked Sendable {
     private var startTime = 0.0
     private var completions: [Completion] = []
     private var failure: String?
+    /// Operations handed out so far (with a limit on operations).
+    private let claimed = Counter()
 
-    /// Runs `count` writers for `seconds` and returns every completion, in no particular order.
+    /// Runs `count` writers for `seconds` (or until they performed `operations` in all, when
+    /// given) and returns every completion, in no particular order. With `operations`, the
+    /// `step` an operation gets is the number of the operation in the whole run (from 0), not
+    /// the writer's own counter.
     /// - Throws: ``BenchError`` with the first writer's failure.
-    static func run(count: Int, seconds: Double, prepare: @escaping Prepare) throws -> [Completion] {
+    static func run(count: Int, seconds: Double, operations: Int? = nil, prepare: @escaping Prepare) throws
+        -> [Completion]
+    {
         let writers = Writers()
         for index in 0..<count {
-            let thread = Thread { writers.work(index, seconds: seconds, prepare: prepare) }
+            let thread = Thread { writers.work(index, seconds: seconds, operations: operations, prepare: prepare) }
             thread.start()
         }
         writers.condition.lock()
@@ -45,7 +52,7 @@ final class Writers: @unchecked Sendable {
         return completions
     }
 
-    private func work(_ index: Int, seconds: Double, prepare: Prepare) {
+    private func work(_ index: Int, seconds: Double, operations: Int?, prepare: Prepare) {
         var local: [Completion] = []
         var problem: String?
         do {
@@ -60,6 +67,10 @@ final class Writers: @unchecked Sendable {
             while true {
                 let before = MonotonicClock.now()
                 if before - start >= seconds { break }
+                if let operations {
+                    step = claimed.take()
+                    if step >= operations { break }
+                }
                 try operation(step)
                 let after = MonotonicClock.now()
                 local.append(Completion(finishedAt: after - start, milliseconds: (after - before) * 1_000, step: step))
