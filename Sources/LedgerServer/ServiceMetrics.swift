@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Prometheus
+import Synchronization
 
 /// The service's Prometheus metrics (`GET /metrics`): requests by route, method and status, a
 /// request-duration histogram by route, events appended, commits and the commands they held,
@@ -38,19 +39,46 @@ final class ServiceMetrics: Sendable {
                 helpText: "Running workspaces on which someone is pending revocation (read at each scrape)"))
     }
 
+    private struct RouteKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+    private let requestCounters = Mutex<[RouteKey: Counter]>([:])
+    private let requestTimers = Mutex<[String: DurationHistogram]>([:])
+
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let key = RouteKey(route: route, method: method, status: status)
+        if let counter = requestCounters.withLock({ $0[key] }) {
+            counter.increment()
+        } else {
+            let counter = makeRequestCounter(key)
+            requestCounters.withLock { $0[key] = counter }
+            counter.increment()
+        }
+        if let timer = requestTimers.withLock({ $0[route] }) {
+            timer.record(duration)
+        } else {
+            let timer = makeRequestTimer(route)
+            requestTimers.withLock { $0[route] = timer }
+            timer.record(duration)
+        }
+    }
+
+    private func makeRequestCounter(_ key: RouteKey) -> Counter {
         registry.makeCounter(
             descriptor: MetricNameDescriptor(
                 namespace: "accessledger", metricName: "http_requests", unitName: "total",
                 helpText: "HTTP requests by route, method and status"),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
+            labels: [("route", key.route), ("method", key.method), ("status", String(key.status))])
+    }
+
+    private func makeRequestTimer(_ route: String) -> DurationHistogram {
         registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
                 namespace: "accessledger", metricName: "http_request_duration", unitName: "seconds",
                 helpText: "HTTP request duration by route"),
-            labels: [("route", route)], buckets: ServiceMetrics.durationBuckets
-        ).record(duration)
+            labels: [("route", route)], buckets: ServiceMetrics.durationBuckets)
     }
 
     func eventsAppended(_ count: Int) { events.increment(by: Int64(count)) }
@@ -83,9 +111,11 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(
             route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
-        let milliseconds = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
+        let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        let fraction = String(microseconds % 1000 / 10)
         context.logger.info(
-            "\(request.method.rawValue) \(route) \(response.status.code) \(String(format: "%.2f", milliseconds)) ms")
+            "\(request.method.rawValue) \(route) \(response.status.code) \(microseconds / 1000).\(fraction.count < 2 ? "0" + fraction : fraction) ms"
+        )
         return response
     }
 }
