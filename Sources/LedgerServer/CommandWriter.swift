@@ -110,12 +110,7 @@ final class CommandWriter: Sendable {
         let started = ContinuousClock.now
         var results: [Result<MutationAnswer, any Error>] = []
         do {
-            if let current = slot, !current.isOpen {
-                current.close()
-                slot = nil
-            }
-            let connection = try slot ?? open()
-            slot = connection
+            let connection = try ConnectionThreads.usable(&slot, open: open)
             try connection.query("BEGIN ISOLATION LEVEL READ COMMITTED")
             for pending in batch {
                 results.append(try runOne(pending.request, on: connection))
@@ -124,14 +119,7 @@ final class CommandWriter: Sendable {
         } catch {
             // The transaction failed as a whole (the database went away, or COMMIT failed):
             // nothing of this batch was appended, so every request fails alike.
-            if let current = slot {
-                if !current.isOpen || ConnectionThreads.isConnectionFailure(error) {
-                    current.close()
-                    slot = nil
-                } else if current.inTransaction {
-                    _ = try? current.query("ROLLBACK")
-                }
-            }
+            ConnectionThreads.recover(&slot, after: error)
             let failure = ConnectionThreads.mapped(error)
             for pending in batch { pending.continuation.resume(throwing: failure) }
             return

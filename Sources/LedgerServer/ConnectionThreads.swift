@@ -49,22 +49,12 @@ final class ConnectionThreads: Sendable {
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             enqueue { slot in
                 do {
-                    if let current = slot, !current.isOpen {
-                        current.close()
-                        slot = nil
-                    }
-                    let connection = try slot ?? open()
-                    slot = connection
+                    let connection = try ConnectionThreads.usable(&slot, open: open)
                     let value = try body(connection)
                     if connection.inTransaction { _ = try? connection.query("ROLLBACK") }
                     continuation.resume(returning: value)
                 } catch {
-                    if let current = slot, !current.isOpen || ConnectionThreads.isConnectionFailure(error) {
-                        current.close()
-                        slot = nil
-                    } else if let current = slot, current.inTransaction {
-                        _ = try? current.query("ROLLBACK")
-                    }
+                    ConnectionThreads.recover(&slot, after: error)
                     continuation.resume(throwing: ConnectionThreads.mapped(error))
                 }
             }
@@ -80,6 +70,29 @@ final class ConnectionThreads: Sendable {
     func shutdown(threads count: Int) {
         stopped.store(true, ordering: .releasing)
         for _ in 0..<count { waiting.signal() }
+    }
+
+    /// The thread's connection, opened (again) when there is none or it was lost.
+    static func usable(_ slot: inout Connection?, open: () throws -> Connection) throws -> Connection {
+        if let current = slot, !current.isOpen {
+            current.close()
+            slot = nil
+        }
+        let connection = try slot ?? open()
+        slot = connection
+        return connection
+    }
+
+    /// After a failed job: drops a lost connection (the next job opens another), or rolls back
+    /// a transaction the job left open.
+    static func recover(_ slot: inout Connection?, after error: any Error) {
+        guard let current = slot else { return }
+        if !current.isOpen || isConnectionFailure(error) {
+            current.close()
+            slot = nil
+        } else if current.inTransaction {
+            _ = try? current.query("ROLLBACK")
+        }
     }
 
     static func isConnectionFailure(_ error: any Error) -> Bool {

@@ -17,33 +17,8 @@ public enum OutputJSON: Sendable {
     /// The text on one line, without white space (JSON lines, server-sent events).
     public func renderedCompact() -> String {
         var out = ""
-        writeCompact(into: &out)
+        write(into: &out, indent: nil)
         return out
-    }
-
-    private func writeCompact(into out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .string(let s): out += JSONValue.string(s).canonicalString
-        case .raw(let value): out += value.canonicalString
-        case .array(let items):
-            out += "["
-            for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                item.writeCompact(into: &out)
-            }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            for (index, (key, value)) in members.enumerated() {
-                if index > 0 { out += "," }
-                out += JSONValue.string(key).canonicalString + ":"
-                value.writeCompact(into: &out)
-            }
-            out += "}"
-        }
     }
 
     /// The text, ending with a newline.
@@ -53,9 +28,11 @@ public enum OutputJSON: Sendable {
         return out + "\n"
     }
 
-    private func write(into out: inout String, indent: Int) {
-        let pad = String(repeating: "  ", count: indent + 1)
-        let closePad = String(repeating: "  ", count: indent)
+    /// Writes the value indented by `indent` levels, or on one line when `indent` is nil.
+    private func write(into out: inout String, indent: Int?) {
+        let pad = indent.map { "\n" + String(repeating: "  ", count: $0 + 1) } ?? ""
+        let closePad = indent.map { "\n" + String(repeating: "  ", count: $0) } ?? ""
+        let inner = indent.map { $0 + 1 }
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -67,11 +44,10 @@ public enum OutputJSON: Sendable {
                 out += "[]"
                 return
             }
-            out += "[\n"
+            out += "["
             for (index, item) in items.enumerated() {
-                out += pad
-                item.write(into: &out, indent: indent + 1)
-                out += index < items.count - 1 ? ",\n" : "\n"
+                out += (index > 0 ? "," : "") + pad
+                item.write(into: &out, indent: inner)
             }
             out += closePad + "]"
         case .object(let members):
@@ -79,11 +55,11 @@ public enum OutputJSON: Sendable {
                 out += "{}"
                 return
             }
-            out += "{\n"
+            out += "{"
             for (index, (key, value)) in members.enumerated() {
-                out += pad + JSONValue.string(key).canonicalString + ": "
-                value.write(into: &out, indent: indent + 1)
-                out += index < members.count - 1 ? ",\n" : "\n"
+                out +=
+                    (index > 0 ? "," : "") + pad + JSONValue.string(key).canonicalString + (indent == nil ? ":" : ": ")
+                value.write(into: &out, indent: inner)
             }
             out += closePad + "}"
         }

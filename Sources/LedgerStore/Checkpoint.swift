@@ -211,18 +211,31 @@ public enum CheckpointKey {
     }
 
     static func write(_ text: String, to path: String, mode: mode_t, exclusive: Bool) throws {
-        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
-        let descriptor = open(path, flags, mode)
+        try CheckpointFile.write(text, to: path, mode: mode, how: exclusive ? O_EXCL : O_TRUNC)
+    }
+}
+
+/// Files of the checkpoint key and the checkpoints: written whole, never through a symbolic link.
+public enum CheckpointFile {
+    /// Appends a signed line to a checkpoint file (created 0644).
+    public static func append(_ line: String, to path: String) throws {
+        try write(line, to: path, mode: 0o644, how: O_APPEND)
+    }
+
+    /// Writes `text` to `path` opened with `how` (`O_EXCL`, `O_TRUNC` or `O_APPEND`) and `mode`.
+    /// - Throws: ``LedgerError/invalidInput(_:)`` when the file cannot be opened, naming it.
+    static func write(_ text: String, to path: String, mode: mode_t, how: Int32) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | how, mode)
         guard descriptor >= 0 else {
             throw LedgerError.invalidInput(
-                "cannot create \(DisplayText.quoted(path)): \(String(cString: strerror(errno)))")
+                "cannot open \(DisplayText.quoted(path)): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { buffer in
             buffer.baseAddress.map { Foundation.write(descriptor, $0, buffer.count) } ?? 0
         }
-        guard written == bytes.count, fchmod(descriptor, mode) == 0 else {
+        guard written == bytes.count, how == O_APPEND || fchmod(descriptor, mode) == 0 else {
             throw LedgerError.internal("cannot write \(DisplayText.quoted(path)): \(String(cString: strerror(errno)))")
         }
     }

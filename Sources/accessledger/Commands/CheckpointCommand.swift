@@ -3,10 +3,6 @@ import ArgumentParser
 import Foundation
 import LedgerStore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `accessledger checkpoint [--key FILE] [--append FILE]`: verifies the log and signs its head
 /// with an Ed25519 key kept outside the database, printing the signed line (and appending it
 /// to a file with `--append`). `verify --checkpoints FILE --public-key FILE.pub` later proves
@@ -47,25 +43,7 @@ struct CheckpointCommand: ParsableCommand {
         }
         progress.finish()
         let line = checkpoint.line + "\n"
-        if let append { try CheckpointCommand.append(line, to: append) }
+        if let append { try CheckpointFile.append(line, to: append) }
         print(line, terminator: "")
-    }
-
-    /// Appends `line` to `path` (created 0644; never through a symbolic link).
-    static func append(_ line: String, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw LedgerError.invalidInput(
-                "cannot append to \(DisplayText.quoted(path)): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        let bytes = Array(line.utf8)
-        let written = bytes.withUnsafeBytes { buffer in
-            buffer.baseAddress.map { Glibc.write(descriptor, $0, buffer.count) } ?? 0
-        }
-        guard written == bytes.count else {
-            throw LedgerError.internal(
-                "cannot append to \(DisplayText.quoted(path)): \(String(cString: strerror(errno)))")
-        }
     }
 }
