@@ -79,6 +79,10 @@ struct Benchmark {
             try ServiceBench(report: report, preset: preset, cluster: cluster, seed: options.seed).run(
                 ledgerDatabase: ledgerDatabase, baselineDatabase: "bench_baseline", state: state)
         }
+        if phases.contains(.feed) {
+            try FeedBench(report: report, preset: preset, cluster: cluster, seed: options.seed).run(
+                ledgerDatabase: ledgerDatabase, state: state)
+        }
 
         let asOf = report.measurements.first { $0.name.hasPrefix("as_of_at_") }
         let asOfTarget = asOf.map {
@@ -86,7 +90,8 @@ struct Benchmark {
                 name: $0.name, baseline: $0.baseline, minimumRatio: 0.5,
                 description: "as-of latency: \($0.name) within 2× of \($0.baseline)")
         }
-        report.finish(targets: Benchmark.targets + ServiceBench.targets + (asOfTarget.map { [$0] } ?? []))
+        report.finish(
+            targets: Benchmark.targets + ServiceBench.targets + FeedBench.targets + (asOfTarget.map { [$0] } ?? []))
         Log.line("done")
     }
 

@@ -58,7 +58,11 @@ final class Report {
             let found = measurements.first { $0.name == target.name && $0.baseline == target.baseline }
             let verdict: String
             let needs: String
-            if let limit = target.maximumP99 {
+            if let limit = target.maximumMedian {
+                needs = "p50 < \(Format.readable(limit)) \(found?.unit ?? "")"
+                verdict = found.map { (($0.value < limit) ? "met    " : "MISSED ") + "p50 \(Format.readable($0.value))" }
+                    ?? "not measured"
+            } else if let limit = target.maximumP99 {
                 needs = "p99 < \(Format.readable(limit)) \(found?.unit ?? "")"
                 verdict = found.map { (($0.p99 < limit) ? "met    " : "MISSED ") + "p99 \(Format.readable($0.p99))" }
                     ?? "not measured"
@@ -75,7 +79,7 @@ final class Report {
 }
 
 /// A goal of the issue, as a minimum ratio of one measurement against one baseline, or (with
-/// `maximumP99`) as an absolute bound on the measurement's tail.
+/// `maximumP99` or `maximumMedian`) as an absolute bound on the measurement's tail or median.
 struct Target {
     var name: String
     var baseline: String
@@ -84,6 +88,9 @@ struct Target {
     /// When set, the target is met when the measurement's p99 is below this (in its unit),
     /// whatever the ratio.
     var maximumP99: Double? = nil
+    /// When set, the target is met when the measurement's median is below this (in its unit),
+    /// whatever the ratio.
+    var maximumMedian: Double? = nil
 }
 
 /// Unbuffered writes to stdout and stderr (`write(2)`), so that each JSON line is out as soon
