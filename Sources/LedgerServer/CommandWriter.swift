@@ -110,8 +110,16 @@ final class CommandWriter: Sendable {
         let started = ContinuousClock.now
         var results: [Result<MutationAnswer, any Error>] = []
         do {
-            let connection = try ConnectionThreads.usable(&slot, open: open)
-            try connection.query("BEGIN ISOLATION LEVEL READ COMMITTED")
+            var connection = try ConnectionThreads.usable(&slot, open: open)
+            do { try connection.query("BEGIN ISOLATION LEVEL READ COMMITTED") } catch let error
+                where ConnectionThreads.isConnectionFailure(error)
+            {
+                // The kept connection died with the database since the last batch: nothing ran
+                // yet, so begin once more on a new one.
+                ConnectionThreads.recover(&slot, after: error)
+                connection = try ConnectionThreads.usable(&slot, open: open)
+                try connection.query("BEGIN ISOLATION LEVEL READ COMMITTED")
+            }
             for pending in batch {
                 results.append(try runOne(pending.request, on: connection))
             }

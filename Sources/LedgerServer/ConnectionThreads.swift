@@ -48,14 +48,24 @@ final class ConnectionThreads: Sendable {
         let open = self.open
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             enqueue { slot in
-                do {
-                    let connection = try ConnectionThreads.usable(&slot, open: open)
-                    let value = try body(connection)
-                    if connection.inTransaction { _ = try? connection.query("ROLLBACK") }
-                    continuation.resume(returning: value)
-                } catch {
-                    ConnectionThreads.recover(&slot, after: error)
-                    continuation.resume(throwing: ConnectionThreads.mapped(error))
+                // A connection kept from earlier jobs may have died with the database since: then
+                // the job is tried once more on a new one (jobs are reads, or idempotent updates).
+                var attempts = slot == nil ? 1 : 2
+                while true {
+                    attempts -= 1
+                    do {
+                        let connection = try ConnectionThreads.usable(&slot, open: open)
+                        let value = try body(connection)
+                        if connection.inTransaction { _ = try? connection.query("ROLLBACK") }
+                        continuation.resume(returning: value)
+                        return
+                    } catch {
+                        let lost = ConnectionThreads.isConnectionFailure(error)
+                        ConnectionThreads.recover(&slot, after: error)
+                        if lost && attempts > 0 && slot == nil { continue }
+                        continuation.resume(throwing: ConnectionThreads.mapped(error))
+                        return
+                    }
                 }
             }
         }

@@ -30,7 +30,8 @@ struct LedgerAPI: Sendable {
     /// - Throws: ``ServiceError/unauthenticated`` for a missing header or one that is not
     ///   `Bearer al_` and 64 hex digits.
     static func bearerHash(_ request: Request) throws -> String {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+        // The scheme is case-insensitive (RFC 9110); the secret is not.
+        guard let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer ",
             TokenSecret.isWellFormed(header.dropFirst(7))
         else { throw ServiceError.unauthenticated }
         return TokenSecret.sha256Hex(header.dropFirst(7))

@@ -59,9 +59,20 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
                 detail: field(CLIBPQ_DIAG_MESSAGE_DETAIL), hint: field(CLIBPQ_DIAG_MESSAGE_HINT),
                 constraint: field(CLIBPQ_DIAG_CONSTRAINT_NAME))
         }
-        let lost = connection.map { PQstatus($0) == CONNECTION_BAD } ?? true
         var message = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? ""
         if message.isEmpty { message = connection.map(Connection.lastError) ?? "unknown libpq error" }
+        // libpq does not always mark the connection bad at once (e.g. in pipeline mode), but its
+        // messages for a connection that went away are fixed.
+        let lost =
+            connection.map { PQstatus($0) == CONNECTION_BAD } ?? true
+            || PostgresError.lostConnectionMessages.contains { message.contains($0) }
         return PostgresError(kind: lost ? .connection : .client, message: Connection.oneLine(message))
     }
+
+    /// libpq's messages for a connection that went away.
+    static let lostConnectionMessages = [
+        "server closed the connection unexpectedly", "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server", "terminating connection",
+    ]
 }

@@ -38,6 +38,9 @@ import Testing
             groups: [ShareEntry(name: "Everyone", role: .use)]),
         .workspaceShared(ws, users: [], groups: [ShareEntry(name: "sre", role: .admin)]),
         .workspaceUnshared(ws, users: ["alice"], groups: ["sre", "Everyone"]),
+        .webhookAdded(WebhookRecord(name: "SIEM", url: "https://siem.example/hook", types: ["workspace_shared"])),
+        .webhookAdded(WebhookRecord(name: "cache", url: "http://127.0.0.1:9/", types: [])),
+        .webhookRemoved(name: "siem"),
     ]
 
     @Test func everyTypeHasASample() {

@@ -237,7 +237,7 @@ struct CommandGenerator {
     mutating func role() -> String { pick(["", ":use", ":admin", ":admin", chance(5) ? ":owner" : ""]) }
 
     mutating func command() -> Command {
-        switch int(0..<100) {
+        switch int(0..<108) {
         case 0..<5:
             return .createUser(
                 username: chance(50) ? spell(pick(["fox", "gil"])) : user(), serviceAccount: chance(20),
@@ -277,10 +277,16 @@ struct CommandGenerator {
         case 83..<95:
             return .unshare(
                 workspace: workspace(), users: list({ $0.user() }, max: 2), groups: list({ $0.group() }, max: 1))
-        default:
+        case 95..<100:
             return .rotate(
                 workspace: workspace(), outgoing: chance(80) ? user() : nil, incoming: user() + role(),
                 restart: chance(60))
+        case 100..<105:
+            return .addWebhook(
+                name: pick(["w1", "w2", "w_3"]), url: pick(["http://127.0.0.1:9/a", "https://h/x", "ftp://h"]),
+                types: chance(50) ? [] : [pick(["workspace_shared", "user_created,user_deleted", "nosuch"])],
+                secret: "whsec_x")
+        default: return .removeWebhook(name: pick(["w1", "w2", "W1"]))
         }
     }
 }

@@ -45,10 +45,11 @@ struct AuditFollowCommand: ParsableCommand {
             do {
                 if woken {
                     let batch = try EventStore(connection: connection).events(after: cursor, limit: 1_000)
-                    for event in batch {
-                        guard Terminal.standardOutput.writeAll(line(event)) else { return }  // output closed
-                        cursor = event.position
-                    }
+                    // One write per batch: a follower catching up is bound by its output.
+                    var text = ""
+                    for event in batch { text += line(event) }
+                    guard Terminal.standardOutput.writeAll(text) else { return }  // output closed
+                    cursor = batch.last?.position ?? cursor
                     // A full batch: there may be more; read again without waiting.
                     if batch.count == 1_000 { continue }
                 }
