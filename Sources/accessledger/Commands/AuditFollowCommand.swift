@@ -36,6 +36,13 @@ struct AuditFollowCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGINT) { _ in AuditFollowCommand.interrupted.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in AuditFollowCommand.interrupted.store(true, ordering: .relaxed) }
+        // A process inherits its parent's blocked signals: a supervisor that blocks them would
+        // otherwise leave this follower deaf to SIGINT and SIGTERM.
+        var stops = sigset_t()
+        sigemptyset(&stops)
+        sigaddset(&stops, SIGINT)
+        sigaddset(&stops, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stops, nil)
         var connection = try database.open()
         defer { connection.close() }
         try connection.listen(EventFeedChannel.name)
