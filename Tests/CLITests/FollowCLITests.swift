@@ -106,7 +106,7 @@ struct FollowCLITests {
         let exit = await follower.waitForExit(timeout: .seconds(5))
         #expect(exit == .init(status: 0, signaled: false), "\(String(describing: exit)) \(follower.stderr)")
         let took = ContinuousClock.now - appended
-        #expect(took < .seconds(2), "ended \(took) after the append began")
+        #expect(took < .seconds(5), "ended \(took) after the append began")
         #expect(follower.lines.count == 3)
         print("audit follow | head -n 3: ended \(took) after the next append began (the CLI append itself included)")
     }

@@ -85,9 +85,9 @@ import Testing
         // Backoff: 1 s, 2 s, 4 s between the attempts (a little slack below).
         if all.count >= 4 {
             let gaps = (1..<4).map { FeedProcessTests.seconds(all[$0].at - all[$0 - 1].at) }
-            #expect(gaps[0] >= 0.9 && gaps[0] < 3, "gaps \(gaps)")
-            #expect(gaps[1] >= 1.9 && gaps[1] < 5, "gaps \(gaps)")
-            #expect(gaps[2] >= 3.9 && gaps[2] < 8, "gaps \(gaps)")
+            #expect(gaps[0] >= 0.9 && gaps[0] < 4, "gaps \(gaps)")
+            #expect(gaps[1] >= 1.9 && gaps[1] < 7, "gaps \(gaps)")
+            #expect(gaps[2] >= 3.9 && gaps[2] < 11, "gaps \(gaps)")
         }
         // The body's event is the audit log entry.
         let log = try cli.auditLog()
@@ -260,7 +260,7 @@ import Testing
                 // At most this long after the commit (which happens while the CLI runs).
                 let latency = FeedProcessTests.seconds(delivery.at - launched)
                 latencies.append(latency)
-                #expect(latency < 2, "healthy webhook got \(head) \(latency) s after the CLI's launch")
+                #expect(latency < 4, "healthy webhook got \(head) \(latency) s after the CLI's launch")
             }
         }
         let head = try cli.eventCount()
@@ -277,7 +277,7 @@ import Testing
         let attempts = receiver.deliveries("silent")
         if attempts.count >= 2 {
             let gap = FeedProcessTests.seconds(attempts[1].at - attempts[0].at)
-            #expect(gap >= 10.5 && gap < 14, "retry after \(gap) s")
+            #expect(gap >= 10.5 && gap < 18, "retry after \(gap) s")
             #expect(attempts[1].position == attempts[0].position)
         }
         let status = try #require(try cli.webhookStatus("silent"))
@@ -395,8 +395,8 @@ import Testing
                 // The commit is between the CLI's launch and its exit.
                 let wake = FeedProcessTests.seconds(answered - launched)
                 wakeUps.append(wake)
-                #expect(wake < 1, "long poll answered \(wake) s after the appending CLI was launched")
-                #expect(answered - exited < .milliseconds(500))
+                #expect(wake < 3, "long poll answered \(wake) s after the appending CLI was launched")
+                #expect(answered - exited < .seconds(2))
                 #expect(FeedProcessTests.seconds(answered - asked) < 5)
             }
 
@@ -407,7 +407,7 @@ import Testing
             let took = FeedProcessTests.seconds(ContinuousClock.now - asked)
             #expect(idle.status == 200)
             #expect(try idle.json() == ["events": [], "head": .int(now)], "\(idle)")
-            #expect(took >= 0.9 && took < 2.5, "wait=1 answered after \(took) s")
+            #expect(took >= 0.9 && took < 4, "wait=1 answered after \(took) s")
             print(
                 "long poll wake-up after commit, upper bound (from the CLI's launch): \(wakeUps.map { String(format: "%.3f s", $0) }); wait=1 idle: \(String(format: "%.3f s", took))"
             )
