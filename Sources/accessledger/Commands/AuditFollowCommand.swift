@@ -21,7 +21,9 @@ struct AuditFollowCommand: ParsableCommand {
         commandName: "follow", abstract: "Print events as they are appended, until interrupted.")
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: ArgumentHelp("Start after this position (default: the head now).", valueName: "position"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Start after this position (default: the head now).", valueName: "position"))
     var after: Int64?
     @Option(name: [.customShort("o"), .customLong("output")], help: "table (one line per event) or json (JSON lines).")
     var output: OutputFormat = .table
