@@ -134,4 +134,26 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
+
+    /// The UTC calendar date and time of day (for axes and labels).
+    public var civil: (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64) {
+        let perDay: Int64 = 86_400 * 1_000_000
+        var days = microseconds / perDay
+        var rest = microseconds % perDay
+        if rest < 0 {
+            rest += perDay
+            days -= 1
+        }
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        return (year, month, day, rest / 3_600_000_000, rest / 60_000_000 % 60)
+    }
+
+    /// Midnight UTC of a calendar date (months and days out of range roll over).
+    public init(year: Int64, month: Int64, day: Int64, hour: Int64 = 0) {
+        let months = year * 12 + (month - 1)
+        let y = months >= 0 ? months / 12 : (months - 11) / 12
+        let m = months - y * 12 + 1
+        let days = Timestamp.days(fromCivil: y, m, 1) + day - 1
+        self.microseconds = (days * 86_400 + hour * 3600) * 1_000_000
+    }
 }

@@ -46,6 +46,26 @@ extension LedgerAPI {
             return JSONResponse.make(
                 status: 200, text: text, contentType: csv ? "text/csv; charset=utf-8" : "application/json")
         }
+        router.get("/api/v1/audit/report") { request, _ in
+            let query = try Query(request, allowed: ["workspace", "user", "since", "until"])
+            let subject: AuditHistory.Subject
+            switch (query["workspace"], query["user"]) {
+            case (let workspace?, nil): subject = .workspace(workspace)
+            case (nil, let user?): subject = .user(user)
+            default: throw LedgerError.invalidInput("give exactly one of workspace= or user=")
+            }
+            let since = try query["since"].map { try Input.time($0, name: "since") }
+            let until = try query["until"].map { try Input.time($0, name: "until") }
+            let page = try await api.read(request) { principal, ledger in
+                try LedgerAPI.requireAuditor(principal)
+                let connection = ledger.connection
+                return try AuditReport.gather(
+                    on: connection, subject: subject, since: since, until: until,
+                    now: try AuditReport.now(on: connection)
+                ).html()
+            }
+            return JSONResponse.make(status: 200, text: page, contentType: "text/html; charset=utf-8")
+        }
         router.get("/api/v1/verify") { request, _ in
             let query = try Query(request, allowed: ["expect_head"])
             let expected = try query["expect_head"].map { try Input.head($0, name: "expect_head") }

@@ -28,6 +28,22 @@ public struct AccessInterval: Sendable, Equatable {
     public var to: AsOf?
     public var startedBy: Cause
     public var endedBy: Cause?
+
+    public init(
+        workspace: String, username: String, role: WorkspaceRole?, liveRole: WorkspaceRole?, state: AccessState,
+        via: [String], from: AsOf, to: AsOf?, startedBy: Cause, endedBy: Cause?
+    ) {
+        self.workspace = workspace
+        self.username = username
+        self.role = role
+        self.liveRole = liveRole
+        self.state = state
+        self.via = via
+        self.from = from
+        self.to = to
+        self.startedBy = startedBy
+        self.endedBy = endedBy
+    }
 }
 
 /// Reads `access_history` for `audit history`.

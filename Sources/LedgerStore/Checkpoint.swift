@@ -215,8 +215,14 @@ public enum CheckpointKey {
     }
 }
 
-/// Files of the checkpoint key and the checkpoints: written whole, never through a symbolic link.
+/// Files accessledger writes (the checkpoint key and checkpoints, reports): written whole, never
+/// through a symbolic link.
 public enum CheckpointFile {
+    /// Writes a whole file (created or replaced, 0644; never through a symbolic link).
+    public static func write(_ text: String, to path: String) throws {
+        try write(text, to: path, mode: 0o644, how: O_TRUNC)
+    }
+
     /// Appends a signed line to a checkpoint file (created 0644).
     public static func append(_ line: String, to path: String) throws {
         try write(line, to: path, mode: 0o644, how: O_APPEND)

@@ -328,7 +328,8 @@ struct RouterTests {
                 "DELETE /api/v1/workspaces/{owner}/{name}", "GET /api/v1/workspaces/{owner}/{name}/acl",
                 "PATCH /api/v1/workspaces/{owner}/{name}/acl", "POST /api/v1/workspaces/{owner}/{name}/rotate",
                 "GET /api/v1/audit/log", "GET /api/v1/audit/history", "GET /api/v1/verify",
-                // SPEC §8
+                // SPEC §8 and §9
+                "GET /api/v1/audit/report",
                 "GET /api/v1/events", "GET /api/v1/events/stream", "GET /api/v1/pending-revocations",
                 "GET /api/v1/webhooks", "POST /api/v1/webhooks", "DELETE /api/v1/webhooks/{webhook}", "GET /healthz",
                 "GET /readyz", "GET /metrics", "GET /openapi.json",
@@ -345,6 +346,22 @@ struct RouterTests {
                 let answer = try await client.send(HTTPRequest.Method(String(parts[0]))!, uri)
                 #expect(answer.status == (uri.hasPrefix("/api/") ? 401 : 200), "\(route): \(answer.status)")
             }
+        }
+    }
+
+    @Test func theAuditReportIsHTMLForAuditorsOnly() async throws {
+        let (harness, secrets) = try RouterTests.seeded()
+        try harness.cli(.unshare(workspace: RouterTests.workspace, users: ["alice"], groups: []))
+        try await harness.run { client in
+            let route = "/api/v1/audit/report?workspace=svc%2Fws"
+            expectError(try await client.send(.get, route, secret: secrets["bob"]), 403, "not_permitted")
+            let page = try await client.send(.get, route, secret: secrets["audrey"])
+            #expect(page.status == 200)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("Content-Security-Policy"))
+            #expect(page.text.contains("<rect class=\"bar pending_revocation\""))
+            expectError(
+                try await client.send(.get, "/api/v1/audit/report", secret: secrets["audrey"]), 400, "invalid_input")
         }
     }
 }

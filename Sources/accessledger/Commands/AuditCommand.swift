@@ -7,7 +7,7 @@ import PostgresClient
 /// `accessledger audit log|history`.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Read the ledger's history.", subcommands: [Log.self, AuditHistoryCommand.self, AuditFollowCommand.self])
+        commandName: "audit", abstract: "Read the ledger's history.", subcommands: [Log.self, AuditHistoryCommand.self, AuditFollowCommand.self, AuditReportCommand.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
