@@ -21,13 +21,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public var description: String { rfc3339 }
 
     private func format(fractionDigits: Int?) -> String {
-        let perDay: Int64 = 86_400 * 1_000_000
-        var days = microseconds / perDay
-        var rest = microseconds % perDay
-        if rest < 0 {
-            rest += perDay
-            days -= 1
-        }
+        let (days, rest) = dayAndTime
         let (year, month, day) = Timestamp.civil(fromDays: days)
         let seconds = rest / 1_000_000
         let micros = rest % 1_000_000
@@ -137,6 +131,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The UTC calendar date and time of day (for axes and labels).
     public var civil: (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64) {
+        let (days, rest) = dayAndTime
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        return (year, month, day, rest / 3_600_000_000, rest / 60_000_000 % 60)
+    }
+
+    /// Days since 1970-01-01 and microseconds into that day (floored, also before 1970).
+    private var dayAndTime: (days: Int64, micros: Int64) {
         let perDay: Int64 = 86_400 * 1_000_000
         var days = microseconds / perDay
         var rest = microseconds % perDay
@@ -144,8 +145,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             rest += perDay
             days -= 1
         }
-        let (year, month, day) = Timestamp.civil(fromDays: days)
-        return (year, month, day, rest / 3_600_000_000, rest / 60_000_000 % 60)
+        return (days, rest)
     }
 
     /// Midnight UTC of a calendar date (months and days out of range roll over).

@@ -27,12 +27,8 @@ extension LedgerAPI {
         }
         router.get("/api/v1/audit/history") { request, _ in
             let query = try Query(request, allowed: ["workspace", "user", "since", "until"])
-            let subject: AuditHistory.Subject
-            switch (query["workspace"], query["user"]) {
-            case (let workspace?, nil): subject = .workspace(workspace)
-            case (nil, let user?): subject = .user(user)
-            default: throw LedgerError.invalidInput("give exactly one of workspace= or user=")
-            }
+            let subject = try Input.subject(
+                workspace: query["workspace"], user: query["user"], names: ("workspace=", "user="))
             let since = try query["since"].map { try Input.time($0, name: "since") }
             let until = try query["until"].map { try Input.time($0, name: "until") }
             let csv = request.headers[.accept]?.contains("text/csv") == true
@@ -48,12 +44,8 @@ extension LedgerAPI {
         }
         router.get("/api/v1/audit/report") { request, _ in
             let query = try Query(request, allowed: ["workspace", "user", "since", "until"])
-            let subject: AuditHistory.Subject
-            switch (query["workspace"], query["user"]) {
-            case (let workspace?, nil): subject = .workspace(workspace)
-            case (nil, let user?): subject = .user(user)
-            default: throw LedgerError.invalidInput("give exactly one of workspace= or user=")
-            }
+            let subject = try Input.subject(
+                workspace: query["workspace"], user: query["user"], names: ("workspace=", "user="))
             let since = try query["since"].map { try Input.time($0, name: "since") }
             let until = try query["until"].map { try Input.time($0, name: "until") }
             let page = try await api.read(request) { principal, ledger in

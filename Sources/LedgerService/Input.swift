@@ -75,4 +75,17 @@ public enum Input {
         }
         return text
     }
+
+    /// Whose history a report or `audit history` reads: exactly one of a workspace and a user.
+    /// - Parameter names: how the caller calls the two, e.g. `("--workspace", "--user")`.
+    /// - Throws: ``LedgerError/invalidInput(_:)`` for neither or both.
+    public static func subject(workspace: String?, user: String?, names: (workspace: String, user: String)) throws
+        -> AuditHistory.Subject
+    {
+        switch (workspace, user) {
+        case (let workspace?, nil): return .workspace(workspace)
+        case (nil, let user?): return .user(user)
+        default: throw LedgerError.invalidInput("give exactly one of \(names.workspace) or \(names.user)")
+        }
+    }
 }

@@ -34,12 +34,7 @@ struct AuditHistoryCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let subject: AuditHistory.Subject
-        switch (workspace, user) {
-        case (let w?, nil): subject = .workspace(w)
-        case (nil, let u?): subject = .user(u)
-        default: throw LedgerError.invalidInput("give exactly one of --workspace or --user")
-        }
+        let subject = try Input.subject(workspace: workspace, user: user, names: ("--workspace", "--user"))
         let from = try since.map { try Input.time($0, name: "--since") }
         let to = try until.map { try Input.time($0, name: "--until") }
         let connection = try database.open()
