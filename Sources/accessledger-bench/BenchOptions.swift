@@ -11,7 +11,7 @@ struct BenchOptions {
 
     /// The measurements, in the order they run.
     enum Phase: String, CaseIterable {
-        case `import`, queries, asOf = "as-of", log, append, service, feed
+        case `import`, queries, asOf = "as-of", log, append, service, feed, report
     }
 
     static let usage = """
@@ -22,10 +22,11 @@ struct BenchOptions {
           --seed N   seed of the generated organisation, history and samples (default 1)
 
         For developing the harness against a cluster of your own:
-          --only P,Q  run only these phases: import, queries, as-of, log, append, service, feed
-                      (service: `accessledger serve` over HTTP; feed: `audit follow`, the long
-                      poll and webhooks; both need the release accessledger binary next to this
-                      one, as tools/bench builds it)
+          --only P,Q  run only these phases: import, queries, as-of, log, append, service, feed,
+                      report (service: `accessledger serve` over HTTP; feed: `audit follow`, the
+                      long poll and webhooks; report: `audit report` of the busiest workspace and
+                      user, and of a workspace with 10,000 intervals; all three need the release
+                      accessledger binary next to this one, as tools/bench builds it)
           --reuse     keep the bench_ledger (and bench_small) an earlier run loaded with the same
                       preset and seed instead of loading them again
 

@@ -83,6 +83,9 @@ struct Benchmark {
             try FeedBench(report: report, preset: preset, cluster: cluster, seed: options.seed).run(
                 ledgerDatabase: ledgerDatabase, state: state)
         }
+        if phases.contains(.report) {
+            try ReportBench(report: report, preset: preset, cluster: cluster).run(ledgerDatabase: ledgerDatabase)
+        }
 
         let asOf = report.measurements.first { $0.name.hasPrefix("as_of_at_") }
         let asOfTarget = asOf.map {
@@ -91,7 +94,8 @@ struct Benchmark {
                 description: "as-of latency: \($0.name) within 2× of \($0.baseline)")
         }
         report.finish(
-            targets: Benchmark.targets + ServiceBench.targets + FeedBench.targets + (asOfTarget.map { [$0] } ?? []))
+            targets: Benchmark.targets + ServiceBench.targets + FeedBench.targets + ReportBench.targets
+                + (asOfTarget.map { [$0] } ?? []))
         Log.line("done")
     }
 

@@ -34,6 +34,8 @@ struct Preset: Sendable {
     var serviceRounds = 0
     var serviceWarmup = 0
     var serviceRoundSeconds = 0.0
+    /// `report`: measured runs of each `audit report` (after one unmeasured warm-up).
+    var reportRepetitions = 3
 
     /// About 10k events: proves the harness works (CI), no thresholds.
     static let quick = Preset(
@@ -47,7 +49,7 @@ struct Preset: Sendable {
         name: "full", users: 10_000, groups: 1_000, workspaces: 50_000, events: 1_000_000, largestGroup: 1_500,
         everyoneWorkspaces: 5, queryRepetitions: 1_000, queryWarmup: 100, extraImports: 1, logRepetitions: 2,
         appendWindows: 6, appendWindowSeconds: 3, smallLog: "quick", serviceRequests: 10_000, serviceRounds: 5,
-        serviceWarmup: 1_000, serviceRoundSeconds: 60)
+        serviceWarmup: 1_000, serviceRoundSeconds: 60, reportRepetitions: 5)
 
     /// About 1k events: the small log of `as_of` in quick mode.
     static let tiny = Preset(

@@ -91,11 +91,11 @@ final class WebhookReceiver: Sendable {
                 receiver.state.withLock { $0.port = port }
             }, logger: logger)
         receiver.task.withLock { $0 = Task { try? await app.run() } }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while receiver.state.withLock({ $0.port == nil }) {
             guard ContinuousClock.now < deadline else {
                 receiver.stop()
-                throw TestSetupError("the webhook receiver did not start listening within 10 s")
+                throw TestSetupError("the webhook receiver did not start listening within 60 s")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
