@@ -41,6 +41,14 @@ extension WebhookRecord {
                 "invalid webhook URL \(quoted(url)): expected an http:// or https:// URL with a host "
                     + "(at most \(WebhookRecord.maximumURLLength) characters, no spaces)")
         }
+        // The URL is recorded in the log for good: credentials never belong in it.
+        if let at = host.lastIndex(of: "@") {
+            // Named without the credentials themselves: an error message is no place for them either.
+            let shown = String(url.prefix(scheme)) + "…" + String(url[at...])
+            throw .invalidInput(
+                "invalid webhook URL \(quoted(shown)): it carries credentials (user@ or user:password@), which "
+                    + "would be recorded in the log; verify the X-AccessLedger-Signature in the receiver instead")
+        }
         var seen: Set<String> = []
         for value in types {
             for piece in value.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {

@@ -38,11 +38,23 @@ struct WebhookRulesTests {
     @Test(arguments: [
         ("ftp://host/x", "ftp://host/x"), ("notaurl", "notaurl"), ("http://", "http://"),
         ("https:///path", "https:///path"), ("http://a b", "http://a b"), ("", "\"\""),
+        ("https://ops:hunter2@siem.example/hook", "\"https://…@siem.example/hook\": it carries credentials"),
     ])
     func malformedURLsAreExit2NamingThem(_ url: String, _ shown: String) throws {
         let t = try TestLedger.world()
         t.expectRefused(
             .addWebhook(name: "w", url: url, types: [], secret: WebhookRulesTests.secret), as: "root", code: 2, shown)
+    }
+
+    @Test func aURLWithCredentialsIsRefusedWithoutRepeatingThem() throws {
+        let t = try TestLedger.world()
+        let refusal = t.refusal(
+            .addWebhook(
+                name: "w", url: "https://ops:hunter2@siem.example/hook", types: [], secret: WebhookRulesTests.secret),
+            as: "root")
+        #expect(refusal?.exitCode == 2)
+        #expect(refusal?.message.contains("hunter2") == false)
+        #expect(refusal?.message.contains("ops") == false)
     }
 
     @Test func unknownOrRepeatedTypesAndBadNamesAreExit2() throws {
