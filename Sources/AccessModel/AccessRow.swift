@@ -57,3 +57,14 @@ public struct AccessRow: Sendable, Hashable {
     /// The key of ``username``.
     public var userKey: String { Name.key(username) }
 }
+
+/// Who may read a workspace (SPEC §7): a user whose site role reads everything, its owner, or a
+/// user whose effective role on it is not none (at the point the reader answers for).
+public enum ReadAccess {
+    public static func mayRead(
+        _ workspace: WorkspaceRecord, user: UserRecord, reader: some LedgerReader
+    ) throws -> Bool {
+        if user.role.readsEverything || workspace.ownerKey == user.key { return true }
+        return try reader.accessRow(workspaceID: workspace.id, userKey: user.key)?.role != nil
+    }
+}

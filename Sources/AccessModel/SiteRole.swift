@@ -18,5 +18,9 @@ public enum SiteRole: String, Sendable, Hashable, CaseIterable, CustomStringConv
     /// Whether this role may manage users and groups (create, suspend, edit members, sync, …).
     public var managesUsers: Bool { self == .owner || self == .userAdmin }
 
+    /// Whether this role may read everything: every workspace, user and token, the audit side
+    /// (SPEC §7). Others read what they own or can reach, and their own user and tokens.
+    public var readsEverything: Bool { self != .member }
+
     public var description: String { rawValue }
 }

@@ -8,8 +8,7 @@ import LedgerStore
 enum Visibility {
     /// Whether `principal` may see `workspace` (read through `reader`, at the point asked about).
     static func canSee(_ workspace: WorkspaceRecord, _ principal: Principal, reader: some LedgerReader) throws -> Bool {
-        if principal.readsEverything || workspace.ownerKey == principal.user.key { return true }
-        return try reader.accessRow(workspaceID: workspace.id, userKey: principal.user.key)?.role != nil
+        try ReadAccess.mayRead(workspace, user: principal.user, reader: reader)
     }
 
     /// The workspace holding `reference` that `principal` may see.

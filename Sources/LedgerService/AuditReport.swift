@@ -24,7 +24,8 @@ public struct AuditReport: Sendable {
     /// The span the timeline shows.
     public var start: Timestamp
     public var end: Timestamp
-    public var head: AsOf
+    /// The head the report vouches for: the last event `verify` checked when it was made.
+    public var headPosition: Int64
     public var headHash: String
     public var verify: VerifyReport
     public var generatedAt: Timestamp
@@ -57,10 +58,9 @@ public struct AuditReport: Sendable {
         }
         var events: [RecordedEvent] = []
         try AuditLog(connection: connection).forEach(filter) { events.append($0) }
-        let store = EventStore(connection: connection)
-        let report = try store.verify()
+        let report = try EventStore(connection: connection).verify()
         let point: LogPoint? = until.map { .time(min($0, now)) }
-        let (access, asOf) = try ledger.snapshot(at: point) { reader, asOf -> ([AccessLine], AsOf) in
+        let access = try ledger.snapshot(at: point) { reader, _ -> [AccessLine] in
             var lines: [AccessLine] = []
             func add(_ status: SharingStatus, only username: String?) {
                 for row in status.access where username.map({ Name.key($0) == Name.key(row.username) }) ?? true {
@@ -83,15 +83,13 @@ public struct AuditReport: Sendable {
                 }
                 lines.sort { Name.key($0.workspace) < Name.key($1.workspace) }
             }
-            return (lines, asOf)
+            return lines
         }
-        _ = asOf
-        let headRecord = try store.head()
         let firstTime = intervals.compactMap(\.from.time).min() ?? events.first?.occurredAt ?? now
         return AuditReport(
             subject: subject, since: since, until: until, start: since ?? firstTime, end: min(until ?? now, now),
-            head: AsOf(position: headRecord?.position ?? 0, time: events.last?.occurredAt),
-            headHash: Hex.encode(headRecord?.hash ?? EventHasher.genesis), verify: report, generatedAt: now,
+            headPosition: report.head?.position ?? 0, headHash: report.head?.hash ?? Hex.encode(EventHasher.genesis),
+            verify: report, generatedAt: now,
             access: access, intervals: intervals, events: events)
     }
 
@@ -147,9 +145,9 @@ public struct AuditReport: Sendable {
             <section id="evidence">
             <h2>Evidence</h2>
             <table class="facts">
-            <tr><th>Head of the log</th><td>position <span id="head-position">\(head.position)</span>, hash <code id="head-hash">\(e(headHash))</code></td></tr>
+            <tr><th>Head of the log</th><td>position <span id="head-position">\(headPosition)</span>, hash <code id="head-hash">\(e(headHash))</code></td></tr>
             <tr><th>Hash chain when this report was made</th><td id="verify">\(verdict)</td></tr>
-            <tr><th>Re-check it</th><td><code>accessledger verify --expect-head \(head.position):\(e(headHash))</code></td></tr>
+            <tr><th>Re-check it</th><td><code>accessledger verify --expect-head \(headPosition):\(e(headHash))</code></td></tr>
             </table>
             </section>
 

@@ -10,7 +10,7 @@ public struct Principal: Sendable, Equatable {
     public var tokenReference: String { "\(token.username)/\(token.name)" }
 
     /// Site `owner`, `user-admin` and `auditor` may read everything (SPEC §7).
-    public var readsEverything: Bool { [.owner, .userAdmin, .auditor].contains(user.role) }
+    public var readsEverything: Bool { user.role.readsEverything }
 }
 
 extension Ledger {
