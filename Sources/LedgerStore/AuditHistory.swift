@@ -113,16 +113,41 @@ public struct AuditHistory {
             subjectCondition = "h.workspace_id = $1"
         case .user(let username):
             parameters.append(try Ledger.resolveUser(username, in: PostgresLedger(connection: connection)).key)
-            subjectCondition = "h.user_key = $1"
+            subjectCondition = HistoricalLedger.textKey("h.user_key", "$1")
         }
         var conditions = [subjectCondition]
+        // The period as positions, for the GiST index of interval spans: the intervals that may
+        // overlap it are those whose span meets [first event at or after `since`, last event at
+        // or before `until`] (times never decrease along the log). The times themselves are
+        // then tested exactly.
+        var low = "0"
+        var high = "(SELECT coalesce(max(position), 0) FROM ledger_events)"
         if let since {
             parameters.append(since.canonical)
-            conditions.append("(h.to_time IS NULL OR h.to_time >= $\(parameters.count)::timestamptz)")
+            let placeholder = "$\(parameters.count)::timestamptz"
+            conditions.append("(h.to_time IS NULL OR h.to_time >= \(placeholder))")
+            low = """
+                coalesce((SELECT min(e.position) FROM ledger_events e WHERE e.occurred_at =
+                    (SELECT occurred_at FROM ledger_events WHERE occurred_at >= \(placeholder) ORDER BY occurred_at LIMIT 1)),
+                  \(high) + 1) - 1
+                """
         }
         if let until {
             parameters.append(until.canonical)
-            conditions.append("h.from_time <= $\(parameters.count)::timestamptz")
+            let placeholder = "$\(parameters.count)::timestamptz"
+            conditions.append("h.from_time <= \(placeholder)")
+            high = """
+                coalesce((SELECT max(e.position) FROM ledger_events e WHERE e.occurred_at =
+                    (SELECT occurred_at FROM ledger_events WHERE occurred_at <= \(placeholder) ORDER BY occurred_at DESC LIMIT 1)),
+                  0)
+                """
+        }
+        if since != nil || until != nil {
+            conditions.append(
+                """
+                int8range(h.from_position, h.to_position) &&
+                  (SELECT int8range(least(low, high), greatest(low, high), '[]') FROM (SELECT \(low) AS low, \(high) AS high) b)
+                """)
         }
         let rows = try connection.query(
             """

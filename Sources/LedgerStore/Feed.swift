@@ -43,15 +43,14 @@ extension Ledger {
     ///
     /// A pending interval may be split by later changes that keep it pending (a role change, a
     /// group edit); `since` is the start of the unbroken run of pending intervals that reaches
-    /// the point asked about. Read through the partial index of pending intervals.
+    /// the point asked about. Read through the GiST index of pending intervals.
     public func pendingRevocations(at point: LogPoint? = nil) throws -> ([PendingRevocation], AsOf) {
         try snapshot(at: point) { reader, asOf in
             let rows = try connection.query(
                 """
                 WITH pending AS (
-                    SELECT workspace_id, user_key FROM access_history
-                    WHERE held_role IS NOT NULL AND from_position <= $1
-                      AND (to_position IS NULL OR to_position > $1)
+                    SELECT workspace_id, user_key FROM access_history a
+                    WHERE a.held_role IS NOT NULL AND \(HistoricalLedger.during("a"))
                 )
                 SELECT h.workspace_id, h.user_key, h.username, h.held_role, h.from_position,
                        (extract(epoch FROM h.from_time) * 1000000)::bigint, h.to_position

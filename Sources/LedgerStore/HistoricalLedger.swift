@@ -9,9 +9,14 @@ public enum LogPoint: Sendable, Equatable {
 }
 
 /// The projections as they stood right after the event at `position`, read from the temporal
-/// tables of `sql/0003_history.sql`: every lookup asks for the interval that contains
-/// `position` (`from_position <= P AND (to_position IS NULL OR to_position > P)`), through the
-/// same indexes whatever the length of the log.
+/// tables of `sql/0003_history.sql` through the indexes of `sql/0007_interval_indexes.sql`, so
+/// that no lookup visits an interval that cannot contain the position, whatever the length of
+/// the log:
+/// - one record of a single-valued history (a user, a group, a workspace, one access row) is
+///   the last interval of its key beginning at or before the position, read backwards through
+///   the primary key (``latest(_:_:where:)``), kept if it has not ended by then;
+/// - the records of a multi-valued one (a group's members, a workspace's ACL entries and access
+///   rows, …) come from a GiST index on the key and the interval's span (``during(_:)``).
 ///
 /// Read-only: the writes of ``LedgerWriter`` are not offered. Tokens have no history and are
 /// not answered as of a past position.
@@ -24,9 +29,32 @@ public struct HistoricalLedger: LedgerReader {
         self.position = position
     }
 
-    /// The interval predicate for table alias `alias`, with the position as parameter `$1`.
+    /// Whether the interval of table alias `alias` contains the position (parameter `$1`):
+    /// `from_position <= P AND (to_position IS NULL OR to_position > P)`.
     static func valid(_ alias: String) -> String {
         "\(alias).from_position <= $1 AND (\(alias).to_position IS NULL OR \(alias).to_position > $1)"
+    }
+
+    /// The same test in the form the GiST indexes answer: the span `[from_position,
+    /// to_position)` contains the position (parameter `$1`).
+    static func during(_ alias: String) -> String {
+        "int8range(\(alias).from_position, \(alias).to_position) @> $1::bigint"
+    }
+
+    /// `column` equals the text `parameter`, through an index on `hashtext(column)`.
+    static func textKey(_ column: String, _ parameter: String) -> String {
+        "hashtext(\(column)) = hashtext(\(parameter)::text) AND \(column) = \(parameter)"
+    }
+
+    /// The last interval of a single-valued history `table` matching `condition` that begins at
+    /// or before the position (parameter `$1`), as a derived table named `alias`: one backward
+    /// step through the primary key. Whether it still holds at the position is for the caller
+    /// to test (``valid(_:)``).
+    static func latest(_ table: String, _ alias: String, where condition: String) -> String {
+        """
+        (SELECT * FROM \(table) \(alias) WHERE \(condition) AND \(alias).from_position <= $1
+         ORDER BY \(alias).from_position DESC LIMIT 1) \(alias)
+        """
     }
 
     func rows(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> [Row] {
@@ -49,49 +77,62 @@ public struct HistoricalLedger: LedgerReader {
 
     public func user(key: String) throws -> UserRecord? {
         try rows(
-            "SELECT username, kind, role, status FROM user_history h WHERE h.key = $2 AND \(Self.valid("h"))", [key]
+            """
+            SELECT h.username, h.kind, h.role, h.status FROM \(Self.latest("user_history", "h", where: "h.key = $2"))
+            WHERE \(Self.valid("h"))
+            """, [key]
         ).first.map(PostgresLedger.user)
     }
 
     public func userCount() throws -> Int {
-        try count("SELECT count(DISTINCT key) FROM user_history h WHERE h.from_position <= $1")
+        // A user, once created, has exactly one interval containing every later position.
+        try count("SELECT count(*) FROM user_history h WHERE \(Self.during("h"))")
     }
 
     public func activeUserKeys() throws -> [String] {
-        try strings("SELECT key FROM user_history h WHERE h.status = 'active' AND \(Self.valid("h")) ORDER BY key")
+        try strings("SELECT key FROM user_history h WHERE \(Self.during("h")) AND h.status = 'active' ORDER BY key")
     }
 
     public func activeUserCount() throws -> Int {
-        try count("SELECT count(*) FROM user_history h WHERE h.status = 'active' AND \(Self.valid("h"))")
+        try count("SELECT count(*) FROM user_history h WHERE \(Self.during("h")) AND h.status = 'active'")
     }
 
     public func group(key: String) throws -> GroupRecord? {
-        try rows("SELECT name, is_deleted FROM group_history h WHERE h.key = $2 AND \(Self.valid("h"))", [key])
-            .first.map { row in
-                // The source is not kept in history: as-of answers never show it.
-                GroupRecord(name: try row.string(0), source: .manual, isDeleted: try row.bool(1))
-            }
+        try rows(
+            """
+            SELECT h.name, h.is_deleted FROM \(Self.latest("group_history", "h", where: "h.key = $2"))
+            WHERE \(Self.valid("h"))
+            """, [key]
+        ).first.map { row in
+            // The source is not kept in history: as-of answers never show it.
+            GroupRecord(name: try row.string(0), source: .manual, isDeleted: try row.bool(1))
+        }
     }
 
     public func memberKeys(ofGroup groupKey: String) throws -> [String] {
         try strings(
-            "SELECT user_key FROM member_history h WHERE h.group_key = $2 AND \(Self.valid("h")) ORDER BY user_key",
-            [groupKey])
+            """
+            SELECT h.user_key FROM member_history h
+            WHERE \(Self.textKey("h.group_key", "$2")) AND \(Self.during("h")) ORDER BY h.user_key
+            """, [groupKey])
     }
 
     public func activeMemberCount(ofGroup groupKey: String) throws -> Int {
         try count(
             """
             SELECT count(*) FROM member_history m
-            JOIN user_history u ON u.key = m.user_key AND \(Self.valid("u")) AND u.status = 'active'
-            WHERE m.group_key = $2 AND \(Self.valid("m"))
+            CROSS JOIN LATERAL \(Self.latest("user_history", "u", where: "u.key = m.user_key"))
+            WHERE \(Self.textKey("m.group_key", "$2")) AND \(Self.during("m"))
+              AND \(Self.valid("u")) AND u.status = 'active'
             """, [groupKey])
     }
 
     public func groupKeys(ofUser userKey: String) throws -> [String] {
         try strings(
-            "SELECT group_key FROM member_history h WHERE h.user_key = $2 AND \(Self.valid("h")) ORDER BY group_key",
-            [userKey])
+            """
+            SELECT h.group_key FROM member_history h
+            WHERE \(Self.textKey("h.user_key", "$2")) AND \(Self.during("h")) ORDER BY h.group_key
+            """, [userKey])
     }
 
     // MARK: Workspaces
@@ -100,24 +141,31 @@ public struct HistoricalLedger: LedgerReader {
 
     public func workspace(id: Int64) throws -> WorkspaceRecord? {
         try rows(
-            "SELECT \(Self.workspaceColumns) FROM workspace_history h WHERE h.id = $2 AND \(Self.valid("h"))", [id]
-        )
-        .first.map(PostgresLedger.workspace)
+            """
+            SELECT \(Self.workspaceColumns) FROM \(Self.latest("workspace_history", "h", where: "h.id = $2"))
+            WHERE \(Self.valid("h"))
+            """, [id]
+        ).first.map(PostgresLedger.workspace)
     }
 
     public func workspace(ownerKey: String, nameKey: String) throws -> WorkspaceRecord? {
+        // Live intervals holding one name never overlap (a live name is unique), so the last
+        // one beginning at or before the position is the only one that can contain it.
         try rows(
             """
-            SELECT \(Self.workspaceColumns) FROM workspace_history h
-            WHERE h.owner_key = $2 AND h.name_key = $3 AND h.status <> 'deleted' AND \(Self.valid("h"))
+            SELECT \(Self.workspaceColumns)
+            FROM \(Self.latest("workspace_history", "h", where: "h.owner_key = $2 AND h.name_key = $3 AND h.status <> 'deleted'"))
+            WHERE \(Self.valid("h"))
             """, [ownerKey, nameKey]
         ).first.map(PostgresLedger.workspace)
     }
 
     public func workspaceCount(ownerKey: String) throws -> Int {
         try count(
-            "SELECT count(*) FROM workspace_history h WHERE h.owner_key = $2 AND h.status <> 'deleted' AND \(Self.valid("h"))",
-            [ownerKey])
+            """
+            SELECT count(*) FROM workspace_history h
+            WHERE \(Self.during("h")) AND h.status <> 'deleted' AND h.owner_key = $2
+            """, [ownerKey])
     }
 
     public func nextWorkspaceID() throws -> Int64 {
@@ -128,7 +176,8 @@ public struct HistoricalLedger: LedgerReader {
         var users: [ShareEntry] = []
         var groups: [ShareEntry] = []
         for row in try rows(
-            "SELECT kind, name, role FROM acl_history h WHERE h.workspace_id = $2 AND \(Self.valid("h"))", [workspaceID]
+            "SELECT kind, name, role FROM acl_history h WHERE h.workspace_id = $2 AND \(Self.during("h"))",
+            [workspaceID]
         ) {
             let entry = ShareEntry(
                 name: try row.string(1), role: try PostgresLedger.enumValue(row, 2, as: WorkspaceRole.self))
@@ -141,7 +190,7 @@ public struct HistoricalLedger: LedgerReader {
         try int64s(
             """
             SELECT workspace_id FROM acl_history h
-            WHERE h.kind = 'user' AND h.key = $2 AND \(Self.valid("h")) ORDER BY workspace_id
+            WHERE \(Self.textKey("h.key", "$2")) AND h.kind = 'user' AND \(Self.during("h")) ORDER BY workspace_id
             """, [userKey])
     }
 
@@ -149,7 +198,7 @@ public struct HistoricalLedger: LedgerReader {
         try int64s(
             """
             SELECT workspace_id FROM acl_history h
-            WHERE h.kind = 'group' AND h.key = $2 AND \(Self.valid("h")) ORDER BY workspace_id
+            WHERE \(Self.textKey("h.key", "$2")) AND h.kind = 'group' AND \(Self.during("h")) ORDER BY workspace_id
             """, [groupKey])
     }
 
@@ -157,21 +206,30 @@ public struct HistoricalLedger: LedgerReader {
         try int64s(
             """
             SELECT DISTINCT a.workspace_id FROM member_history m
-            JOIN acl_history a ON a.kind = 'group' AND a.key = m.group_key AND \(Self.valid("a"))
-            WHERE m.user_key = $2 AND \(Self.valid("m")) ORDER BY a.workspace_id
+            JOIN acl_history a ON \(Self.textKey("a.key", "m.group_key")) AND a.kind = 'group' AND \(Self.during("a"))
+            WHERE \(Self.textKey("m.user_key", "$2")) AND \(Self.during("m")) ORDER BY a.workspace_id
             """, [userKey])
     }
 
     // MARK: Access
 
     static let accessColumns = PostgresLedger.accessColumns
-    static let accessFrom = "access_history a JOIN workspace_history w ON w.id = a.workspace_id AND \(valid("w"))"
+
+    /// The status of access row `a`'s workspace at the position, as `w.status`: looked up for
+    /// each row.
+    static let accessWorkspace =
+        "CROSS JOIN LATERAL \(latest("workspace_history", "w", where: "w.id = a.workspace_id"))"
+
+    /// The same when every row is of workspace `$2`: looked up once.
+    static let accessWorkspaceOnce = "CROSS JOIN \(latest("workspace_history", "w", where: "w.id = $2"))"
 
     public func accessRow(workspaceID: Int64, userKey: String) throws -> AccessRow? {
         try rows(
             """
-            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
-            WHERE a.workspace_id = $2 AND a.user_key = $3 AND \(Self.valid("a"))
+            SELECT \(Self.accessColumns)
+            FROM \(Self.latest("access_history", "a", where: "a.workspace_id = $2 AND a.user_key = $3"))
+            \(Self.accessWorkspaceOnce)
+            WHERE \(Self.valid("a"))
             """, [workspaceID, userKey]
         ).first.map(PostgresLedger.access)
     }
@@ -179,8 +237,8 @@ public struct HistoricalLedger: LedgerReader {
     public func accessRows(workspaceID: Int64) throws -> [AccessRow] {
         try rows(
             """
-            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
-            WHERE a.workspace_id = $2 AND \(Self.valid("a")) ORDER BY a.user_key
+            SELECT \(Self.accessColumns) FROM access_history a \(Self.accessWorkspaceOnce)
+            WHERE a.workspace_id = $2 AND \(Self.during("a")) ORDER BY a.user_key
             """, [workspaceID]
         ).map(PostgresLedger.access)
     }
@@ -188,8 +246,8 @@ public struct HistoricalLedger: LedgerReader {
     public func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] {
         try rows(
             """
-            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
-            WHERE a.workspace_id = $2 AND a.held_role IS NOT NULL AND \(Self.valid("a")) ORDER BY a.user_key
+            SELECT \(Self.accessColumns) FROM access_history a \(Self.accessWorkspaceOnce)
+            WHERE a.workspace_id = $2 AND \(Self.during("a")) AND a.held_role IS NOT NULL ORDER BY a.user_key
             """, [workspaceID]
         ).map(PostgresLedger.access)
     }
@@ -197,8 +255,8 @@ public struct HistoricalLedger: LedgerReader {
     public func accessRows(userKey: String) throws -> [AccessRow] {
         try rows(
             """
-            SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
-            WHERE a.user_key = $2 AND \(Self.valid("a")) ORDER BY a.workspace_id
+            SELECT \(Self.accessColumns) FROM access_history a \(Self.accessWorkspace)
+            WHERE \(Self.textKey("a.user_key", "$2")) AND \(Self.during("a")) ORDER BY a.workspace_id
             """, [userKey]
         ).map(PostgresLedger.access)
     }

@@ -380,63 +380,92 @@ enum WorkspaceSearchSQL {
     /// The statement listing matching workspaces: columns id, owner, name, template, status, shared.
     static func statement(for query: SearchQuery, at position: Int64?) -> (String, [any PostgresBindable]) {
         var parameters: [any PostgresBindable] = []
-        func valid(_ alias: String) -> String {
-            position == nil ? "true" : HistoricalLedger.valid(alias)
-        }
         if let position { parameters.append(position) }
-        let userACL = position == nil ? "workspace_user_acl" : "acl_history"
-        let groupACL = position == nil ? "workspace_group_acl" : "acl_history"
-        let userKind = position == nil ? "" : " AND a.kind = 'user'"
-        let groupKind = position == nil ? "" : " AND a.kind = 'group'"
-        let aclKey = position == nil ? "user_key" : "key"
-        let groupKey = position == nil ? "group_key" : "key"
-        let access = position == nil ? "access" : "access_history"
-        let shared = """
-            (EXISTS (SELECT 1 FROM \(userACL) a WHERE a.workspace_id = w.id\(userKind) AND \(valid("a")))
-             OR EXISTS (SELECT 1 FROM \(groupACL) a WHERE a.workspace_id = w.id\(groupKind) AND \(valid("a"))))
-            """
-        var conditions = ["w.status <> 'deleted'", valid("w")]
-        func add(_ value: any PostgresBindable, _ condition: (String) -> String) {
+        /// Appends `value` as the next parameter and returns its placeholder.
+        func bind(_ value: any PostgresBindable) -> String {
             parameters.append(value)
-            conditions.append(condition("$\(parameters.count)"))
+            return "$\(parameters.count)"
         }
-        if let owner = query.owner { add(Name.key(owner)) { "w.owner_key = \($0)" } }
+        let tables = position == nil ? Tables.now : Tables.asOf
+        // Filters that name workspaces by id: the first one drives an as-of search.
+        var idSources: [String] = []
+        if let user = query.sharedWithUser { idSources.append(tables.sharedWithUser(bind(Name.key(user)))) }
+        if let group = query.sharedWithGroup { idSources.append(tables.sharedWithGroup(bind(Name.key(group)))) }
+        if let user = query.hasAccess { idSources.append(tables.hasAccess(bind(Name.key(user)))) }
+        var conditions = ["w.status <> 'deleted'"]
+        if let owner = query.owner { conditions.append("w.owner_key = \(bind(Name.key(owner)))") }
         switch query.name {
-        case .contains(let fragment)?: add(fragment) { "strpos(w.name_key, \($0)) > 0" }
-        case .equals(let name)?: add(name) { "w.name_key = \($0)" }
+        case .contains(let fragment)?: conditions.append("strpos(w.name_key, \(bind(fragment))) > 0")
+        case .equals(let name)?: conditions.append("w.name_key = \(bind(name))")
         case nil: break
         }
-        if let status = query.status { add(status.rawValue) { "w.status = \($0)" } }
-        if let wanted = query.shared { conditions.append(wanted ? shared : "NOT " + shared) }
-        if let user = query.sharedWithUser {
-            add(Name.key(user)) {
-                "w.id IN (SELECT a.workspace_id FROM \(userACL) a WHERE a.\(aclKey) = \($0)\(userKind) AND \(valid("a")))"
-            }
-        }
-        if let group = query.sharedWithGroup {
-            add(Name.key(group)) {
-                "w.id IN (SELECT a.workspace_id FROM \(groupACL) a WHERE a.\(groupKey) = \($0)\(groupKind) AND \(valid("a")))"
-            }
-        }
-        if let user = query.hasAccess {
-            add(Name.key(user)) {
-                "w.id IN (SELECT a.workspace_id FROM \(access) a WHERE a.user_key = \($0) AND a.role IS NOT NULL "
-                    + "AND \(valid("a")))"
-            }
-        }
-        if let pending = query.pendingRevocation {
-            let exists =
-                "EXISTS (SELECT 1 FROM \(access) p WHERE p.workspace_id = w.id AND p.held_role IS NOT NULL "
-                + "AND \(valid("p")))"
-            conditions.append(pending ? exists : "NOT " + exists)
+        if let status = query.status { conditions.append("w.status = \(bind(status.rawValue))") }
+        if let wanted = query.shared { conditions.append(wanted ? tables.shared : "NOT " + tables.shared) }
+        if let pending = query.pendingRevocation { conditions.append(pending ? tables.pending : "NOT " + tables.pending) }
+        let from: String
+        if position == nil {
+            from = "workspaces w"
+            conditions += idSources.map { "w.id IN (\($0))" }
+        } else if let driver = idSources.first {
+            // The workspaces the first filter names, each as of the position through its
+            // primary key; never the intervals of every workspace.
+            from = "(\(driver)) c CROSS JOIN LATERAL \(HistoricalLedger.latest("workspace_history", "w", where: "w.id = c.id"))"
+            conditions += [HistoricalLedger.valid("w")] + idSources.dropFirst().map { "w.id IN (\($0))" }
+        } else {
+            // Every workspace live at the position, through the GiST index of live intervals.
+            from = "workspace_history w"
+            conditions.append(HistoricalLedger.during("w"))
         }
         let sql = """
-            SELECT w.id, w.owner, w.name, w.template, w.status, \(shared)
-            FROM \(position == nil ? "workspaces" : "workspace_history") w
+            SELECT w.id, w.owner, w.name, w.template, w.status, \(tables.shared)
+            FROM \(from)
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY w.owner_key || '/' || w.name_key COLLATE "C"
             """
         return (sql, parameters)
+    }
+
+    /// The subqueries of a search over the current tables or the temporal ones. Those that list
+    /// workspaces name their column `id`; `shared` and `pending` test workspace `w`.
+    struct Tables: Sendable {
+        var sharedWithUser: @Sendable (String) -> String
+        var sharedWithGroup: @Sendable (String) -> String
+        var hasAccess: @Sendable (String) -> String
+        var shared: String
+        var pending: String
+
+        static let now = Tables(
+            sharedWithUser: { "SELECT a.workspace_id AS id FROM workspace_user_acl a WHERE a.user_key = \($0)" },
+            sharedWithGroup: { "SELECT a.workspace_id AS id FROM workspace_group_acl a WHERE a.group_key = \($0)" },
+            hasAccess: { "SELECT a.workspace_id AS id FROM access a WHERE a.user_key = \($0) AND a.role IS NOT NULL" },
+            shared: """
+                (EXISTS (SELECT 1 FROM workspace_user_acl a WHERE a.workspace_id = w.id)
+                 OR EXISTS (SELECT 1 FROM workspace_group_acl a WHERE a.workspace_id = w.id))
+                """,
+            pending: "EXISTS (SELECT 1 FROM access p WHERE p.workspace_id = w.id AND p.held_role IS NOT NULL)")
+
+        /// As of the position `$1`: every lookup through a GiST index of interval spans.
+        static let asOf = Tables(
+            sharedWithUser: { entries(kind: "user", key: $0) },
+            sharedWithGroup: { entries(kind: "group", key: $0) },
+            hasAccess: {
+                """
+                SELECT DISTINCT a.workspace_id AS id FROM access_history a
+                WHERE \(HistoricalLedger.textKey("a.user_key", $0)) AND a.role IS NOT NULL AND \(HistoricalLedger.during("a"))
+                """
+            },
+            shared: "EXISTS (SELECT 1 FROM acl_history a WHERE a.workspace_id = w.id AND \(HistoricalLedger.during("a")))",
+            pending: """
+                EXISTS (SELECT 1 FROM access_history p
+                        WHERE p.workspace_id = w.id AND p.held_role IS NOT NULL AND \(HistoricalLedger.during("p")))
+                """)
+
+        static func entries(kind: String, key: String) -> String {
+            """
+            SELECT DISTINCT a.workspace_id AS id FROM acl_history a
+            WHERE \(HistoricalLedger.textKey("a.key", key)) AND a.kind = '\(kind)' AND \(HistoricalLedger.during("a"))
+            """
+        }
     }
 }
 

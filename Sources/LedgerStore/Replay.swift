@@ -186,8 +186,11 @@ public struct Replay {
             try copyCurrentState(state.snapshot(), head: head, to: setup, schema: schema)
         }
         try clock.measure("build indexes") {
-            building += try startIndexes(of: Replay.currentTables, reading: setup, on: [setup], schema: schema)
-            try finishIndexes(building)
+            let current = try startIndexes(of: Replay.currentTables, reading: setup, on: [setup], schema: schema)
+            building.connections += current.connections
+            building.primaryKeys += current.primaryKeys
+            try finishIndexes(building.connections)
+            for statement in building.primaryKeys { try setup.query(statement) }
         }
         return count
     }
@@ -274,15 +277,24 @@ public struct Replay {
         }
     }
 
-    /// Starts recreating the live tables' indexes (same names) and primary keys on the scratch
-    /// copies of `tables`, after their data is in (building an index once is faster than
-    /// maintaining it row by row). The tables are dealt out to `connections`, biggest first to
-    /// the least loaded, and each connection is sent its statements at once: they work side by
-    /// side, and ``finishIndexes(_:)`` waits for them.
-    /// - Returns: the connections that were sent work.
+    /// Index builds under way (``startIndexes(of:reading:on:schema:)``): the connections they
+    /// were sent to, and the statements that make primary keys of the unique indexes built.
+    struct IndexBuilds {
+        var connections: [Connection]
+        var primaryKeys: [String]
+    }
+
+    /// Starts recreating the live tables' indexes (same names) on the scratch copies of
+    /// `tables`, after their data is in (building an index once is faster than maintaining it
+    /// row by row). The indexes are dealt out to `connections` one by one, the costliest first
+    /// to the least loaded (a GiST index costs several times a btree of the same table), and
+    /// each connection is sent its statements at once: they work side by side, and
+    /// ``finishIndexes(_:)`` waits for them. The primary keys are returned to be added after
+    /// that: `ADD CONSTRAINT` locks its table exclusively, and each connection's batch is one
+    /// transaction holding its tables until it ends, so adding them on the way could deadlock.
     func startIndexes(
         of tables: [String], reading catalog: Connection, on connections: [Connection], schema: String
-    ) throws -> [Connection] {
+    ) throws -> IndexBuilds {
         let indexes = try catalog.query(
             """
             SELECT i.tablename, i.indexname, i.indexdef, c.conname,
@@ -291,35 +303,32 @@ public struct Replay {
             LEFT JOIN pg_constraint c ON c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
                                      AND c.contype = 'p'
             WHERE i.schemaname = 'public' AND i.tablename = ANY($1::text[])
-            ORDER BY 5 DESC, i.tablename, c.conname NULLS LAST
             """, [tables, schema])
-        var work: [(load: Int64, sql: [String])] = connections.map { _ in (0, []) }
-        var placed: [String: Int] = [:]
+        var builds: [(cost: Int64, sql: String)] = []
+        var primaryKeys: [String] = []
         for row in indexes.rows {
             let table = try row.string(0)
-            let size = try row.int64(4)
-            // One connection per table (the primary key follows its index); the next table goes
-            // to the connection with the least to do.
-            let slot =
-                placed[table] ?? work.indices.min { work[$0].load < work[$1].load } ?? 0
-            if placed[table] == nil {
-                placed[table] = slot
-                work[slot].load += max(size, 1)
-            }
-            work[slot].sql.append(
-                try row.string(2).replacingFirst(" ON public.\(table) ", with: " ON \(schema).\(table) "))
+            let definition = try row.string(2)
+            let cost = max(try row.int64(4), 1) * (definition.contains(" USING gist ") ? 8 : 1)
+            builds.append((cost, definition.replacingFirst(" ON public.\(table) ", with: " ON \(schema).\(table) ")))
             if let constraint = row[3] {
-                work[slot].sql.append(
+                primaryKeys.append(
                     "ALTER TABLE \(schema).\(table) ADD CONSTRAINT \(constraint) PRIMARY KEY USING INDEX \(try row.string(1))"
                 )
             }
+        }
+        var work: [(load: Int64, sql: [String])] = connections.map { _ in (0, []) }
+        for build in builds.sorted(by: { $0.cost > $1.cost }) {
+            let slot = work.indices.min { work[$0].load < work[$1].load } ?? 0
+            work[slot].load += build.cost
+            work[slot].sql.append(build.sql)
         }
         var busy: [Connection] = []
         for (connection, batch) in zip(connections, work) where !batch.sql.isEmpty {
             try connection.send(batch.sql.joined(separator: ";\n"))
             busy.append(connection)
         }
-        return busy
+        return IndexBuilds(connections: busy, primaryKeys: primaryKeys)
     }
 
     /// Waits for the index builds ``startIndexes(of:reading:on:schema:)`` sent, and throws the

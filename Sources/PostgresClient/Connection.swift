@@ -33,6 +33,11 @@ public struct Notification: Sendable, Equatable {
 public final class Connection {
     private var handle: OpaquePointer?
 
+    /// Called with every statement ``query(_:_:)`` and ``pipeline(_:)`` send, before sending
+    /// it: for instruments such as the benchmark's buffer count (`EXPLAIN (ANALYZE, BUFFERS)`
+    /// of each statement of an answer). `nil` (the default) costs one test per statement.
+    public var statementObserver: ((Statement) -> Void)?
+
     /// Opens a connection.
     /// - Parameters:
     ///   - conninfo: a libpq connection string (`host=/tmp dbname=x`) or URI (`postgresql://…`).
@@ -89,6 +94,7 @@ public final class Connection {
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> QueryResult {
         let connection = try open()
+        statementObserver?(Statement(sql, parameters))
         let result = Connection.withParameters(parameters) { count, values in
             PQexecParams(connection, sql, count, nil, values, nil, nil, 0)
         }
@@ -153,6 +159,7 @@ public final class Connection {
         guard PQenterPipelineMode(connection) == 1 else { throw failure(connection) }
         defer { PQexitPipelineMode(connection) }
         for statement in statements {
+            statementObserver?(statement)
             let sent = Connection.withParameters(statement.parameters) { count, values in
                 PQsendQueryParams(connection, statement.sql, count, nil, values, nil, nil, 0)
             }

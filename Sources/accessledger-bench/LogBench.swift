@@ -113,6 +113,7 @@ struct LogBench {
         for stage in replay.stages {
             Log.line("replay stage \(stage.name): \(stage.seconds.map(Format.readable).joined(separator: ", ")) s")
         }
+        let before = try replayWithIndexesBefore0007(reader, events: events, conninfo: conninfo)
         let verify = try childRuns(.verify, events, conninfo: conninfo)
         var floor: [Double] = []
         for _ in 0..<repetitions { floor.append(try LogBench.serverStoreAndIndex(reader)) }
@@ -129,11 +130,58 @@ struct LogBench {
                     name: name, unit: "events/s", samples: samples, baseline: "raw_ordered_read",
                     baselineSamples: raw, higherIsBetter: true))
         }
+        report.add(
+            Measurement(
+                name: "replay", unit: "events/s", samples: replay.rates, baseline: "replay_before_interval_indexes",
+                baselineSamples: before, higherIsBetter: true))
         for (name, peaks) in [("replay_peak_rss", replay.peaks), ("verify_peak_rss", verify.peaks)] {
             report.add(
                 Measurement(
                     name: name, unit: "MiB", samples: peaks, baseline: "raw_ordered_read_peak_rss",
                     baselineSamples: rawChild.peaks, higherIsBetter: false))
         }
+    }
+
+    /// The indexes migration 0007 replaced, as they were (0003, 0006), and the ones it created.
+    static let indexesBefore0007 = [
+        "CREATE INDEX user_history_active_idx ON user_history (from_position, to_position) WHERE status = 'active'",
+        "CREATE INDEX user_history_from_idx ON user_history (from_position)",
+        "CREATE INDEX member_history_user_idx ON member_history (user_key, from_position)",
+        "CREATE INDEX workspace_history_name_idx ON workspace_history (owner_key, name_key, from_position)",
+        "CREATE INDEX acl_history_entry_idx ON acl_history (kind, key, from_position)",
+        "CREATE INDEX access_history_user_idx ON access_history (user_key, from_position)",
+        "CREATE INDEX access_history_held_idx ON access_history (from_position) WHERE held_role IS NOT NULL",
+    ]
+    static let indexesOf0007 = [
+        "user_history_during_idx", "member_history_group_during_idx", "member_history_user_during_idx",
+        "workspace_history_name_idx", "workspace_history_live_during_idx", "acl_history_workspace_during_idx",
+        "acl_history_entry_during_idx", "access_history_workspace_during_idx", "access_history_user_during_idx",
+        "access_history_held_during_idx",
+    ]
+
+    /// Replay with the temporal tables indexed as before migration 0007 (replay builds the
+    /// indexes the live tables have): the live indexes are swapped for the old ones, replay
+    /// runs `repetitions` times, and the 0007 indexes are put back. The price of the interval
+    /// indexes, in the same run.
+    func replayWithIndexesBefore0007(_ connection: Connection, events: Int64, conninfo: String) throws -> Samples {
+        let saved = try connection.query(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname = ANY($1::text[])",
+            [LogBench.indexesOf0007]
+        ).rows.map { (try $0.string(0), try $0.string(1)) }
+        guard saved.count == LogBench.indexesOf0007.count else {
+            throw BenchError("replay before 0007: the database lacks some of its indexes")
+        }
+        for (name, _) in saved { try connection.query("DROP INDEX \(name)") }
+        for statement in LogBench.indexesBefore0007 { try connection.query(statement) }
+        let before = try childRuns(.replay, events, conninfo: conninfo)
+        Log.line("(that was replay with the indexes as before migration 0007)")
+        // The replays built the old indexes under the old names; build the 0007 ones again.
+        let oldNames = LogBench.indexesBefore0007.map { String($0.split(separator: " ")[2]) }
+        for name in oldNames { try connection.query("DROP INDEX \(name)") }
+        let seconds = try MonotonicClock.time {
+            for (_, definition) in saved { try connection.query(definition) }
+        }.seconds
+        Log.line("the 0007 indexes built again on the live tables in \(Format.readable(seconds)) s")
+        return before.rates
     }
 }
