@@ -277,34 +277,41 @@ public struct Ledger {
     /// `list [--search QUERY] [--at …]`: workspaces matching the query at that point, sorted by
     /// `owner/name`.
     public func listWorkspaces(search: String?, at point: LogPoint? = nil) throws -> ([WorkspaceListing], AsOf) {
-        try snapshot(at: point) { ledger, asOf in
-            let rows: QueryResult
-            if point == nil {
-                // Now: look up the names the query mentions and run it in one round trip; the
-                // domain then checks the names against what was found.
-                let syntax = try Ledger.mapErrors { try SearchQuery.parse(search ?? "") }
-                let users = [syntax.owner, syntax.sharedWithUser, syntax.hasAccess].compactMap { $0.map(Name.key) }
-                let groups = [syntax.sharedWithGroup].compactMap { $0.map(Name.key) }
-                let (sql, parameters) = WorkspaceSearchSQL.statement(for: syntax, at: nil)
-                let results = try connection.pipeline([
-                    Statement("SELECT key FROM users WHERE key = ANY($1::text[])", [users]),
-                    Statement("SELECT key FROM groups WHERE key = ANY($1::text[])", [groups]),
-                    Statement(sql, parameters),
-                ])
-                let known = KnownNames(
-                    users: Set(try results[0].rows.map { try $0.string(0) }),
-                    groups: Set(try results[1].rows.map { try $0.string(0) }))
-                _ = try Ledger.mapErrors { try SearchQuery.parse(search ?? "", checkingNamesIn: known) }
-                rows = results[2]
-            } else {
+        guard point == nil else {
+            return try snapshot(at: point) { ledger, asOf in
                 let query = try Ledger.mapErrors { try SearchQuery.parse(search ?? "", checkingNamesIn: ledger) }
                 let (sql, parameters) = WorkspaceSearchSQL.statement(for: query, at: asOf.position)
-                rows = try connection.query(sql, parameters)
+                return (try Ledger.listings(try connection.query(sql, parameters)), asOf)
             }
-            let listings = try rows.rows.map { row in
+        }
+        // Now: one statement, so one snapshot and one round trip: the head, the names the query
+        // mentions and the search itself; the domain then checks the names against what was
+        // found (the search's rows are dropped when one is unknown).
+        return try Ledger.mapErrors {
+            let syntax = try SearchQuery.parse(search ?? "")
+            let users = [syntax.owner, syntax.sharedWithUser, syntax.hasAccess].compactMap { $0.map(Name.key) }
+            let groups = [syntax.sharedWithGroup].compactMap { $0.map(Name.key) }
+            let (sql, parameters) = WorkspaceSearchSQL.statementNow(for: syntax, users: users, groups: groups)
+            let rows = try connection.queryPrepared(sql, parameters).rows
+            guard let first = rows.first else { throw LedgerError.internal("the search returned no row") }
+            let known = KnownNames(
+                users: Set(PostgresLedger.textArray(try first.string(8))),
+                groups: Set(PostgresLedger.textArray(try first.string(9))))
+            _ = try SearchQuery.parse(search ?? "", checkingNamesIn: known)
+            let asOf =
+                first[6] == nil
+                ? AsOf(position: 0, time: nil)
+                : AsOf(position: try first.int64(6), time: Timestamp(microseconds: try first.int64(7)))
+            let listings = try rows.filter { $0[0] != nil }.map { row in
                 WorkspaceListing(workspace: try PostgresLedger.workspace(row), shared: try row.bool(5))
             }
             return (listings, asOf)
+        }
+    }
+
+    static func listings(_ rows: QueryResult) throws -> [WorkspaceListing] {
+        try rows.rows.map { row in
+            WorkspaceListing(workspace: try PostgresLedger.workspace(row), shared: try row.bool(5))
         }
     }
 
@@ -417,10 +424,33 @@ enum WorkspaceSearchSQL {
             conditions.append(HistoricalLedger.during("w"))
         }
         let sql = """
-            SELECT w.id, w.owner, w.name, w.template, w.status, \(tables.shared)
+            SELECT w.id, w.owner, w.name, w.template, w.status, \(tables.shared) AS shared,
+                   w.owner_key || '/' || w.name_key AS sort_key
             FROM \(from)
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY w.owner_key || '/' || w.name_key COLLATE "C"
+            """
+        return (sql, parameters)
+    }
+
+    /// The search over the current tables in one statement, so in one snapshot and one round
+    /// trip without a transaction: columns id, owner, name, template, status, shared (all NULL
+    /// on the one row of an empty result), then the head's position and time (NULL for an empty
+    /// log), and which of `users` and `groups` exist (text arrays).
+    static func statementNow(for query: SearchQuery, users: [String], groups: [String]) -> (
+        String, [any PostgresBindable]
+    ) {
+        var (search, parameters) = statement(for: query, at: nil)
+        parameters += [users, groups]
+        let sql = """
+            SELECT r.id, r.owner, r.name, r.template, r.status, r.shared, h.position, h.micros, m.users, m.groups
+            FROM (SELECT ARRAY(SELECT key FROM users WHERE key = ANY($\(parameters.count - 1)::text[])) AS users,
+                         ARRAY(SELECT key FROM groups WHERE key = ANY($\(parameters.count)::text[])) AS groups) m
+            LEFT JOIN LATERAL (
+                SELECT position, (extract(epoch FROM occurred_at) * 1000000)::bigint AS micros
+                FROM ledger_events ORDER BY position DESC LIMIT 1) h ON true
+            LEFT JOIN LATERAL (\(search)) r ON true
+            ORDER BY r.sort_key COLLATE "C"
             """
         return (sql, parameters)
     }

@@ -71,21 +71,21 @@ public struct PostgresLedger: LedgerWriter {
     }
 
     func strings(_ sql: String, _ parameters: [any PostgresBindable]) throws -> [String] {
-        try connection.query(sql, parameters).rows.map { try $0.string(0) }
+        try connection.queryPrepared(sql, parameters).rows.map { try $0.string(0) }
     }
 
     func int64s(_ sql: String, _ parameters: [any PostgresBindable]) throws -> [Int64] {
-        try connection.query(sql, parameters).rows.map { try $0.int64(0) }
+        try connection.queryPrepared(sql, parameters).rows.map { try $0.int64(0) }
     }
 
     func count(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> Int {
-        Int(try connection.query(sql, parameters).first?.int64(0) ?? 0)
+        Int(try connection.queryPrepared(sql, parameters).first?.int64(0) ?? 0)
     }
 
     // MARK: LedgerReader
 
     public func user(key: String) throws -> UserRecord? {
-        try connection.query("SELECT \(Self.userColumns) FROM users WHERE key = $1", [key]).first.map(Self.user)
+        try connection.queryPrepared("SELECT \(Self.userColumns) FROM users WHERE key = $1", [key]).first.map(Self.user)
     }
 
     public func userCount() throws -> Int { try count("SELECT count(*) FROM users") }
@@ -97,7 +97,7 @@ public struct PostgresLedger: LedgerWriter {
     public func activeUserCount() throws -> Int { try count("SELECT count(*) FROM users WHERE status = 'active'") }
 
     public func group(key: String) throws -> GroupRecord? {
-        try connection.query("SELECT name, source, is_deleted FROM groups WHERE key = $1", [key]).first.map { row in
+        try connection.queryPrepared("SELECT name, source, is_deleted FROM groups WHERE key = $1", [key]).first.map { row in
             GroupRecord(
                 name: try row.string(0), source: try Self.enumValue(row, 1, as: GroupSource.self),
                 isDeleted: try row.bool(2))
@@ -121,12 +121,12 @@ public struct PostgresLedger: LedgerWriter {
     }
 
     public func workspace(id: Int64) throws -> WorkspaceRecord? {
-        try connection.query("SELECT \(Self.workspaceColumns) FROM workspaces WHERE id = $1", [id]).first.map(
+        try connection.queryPrepared("SELECT \(Self.workspaceColumns) FROM workspaces WHERE id = $1", [id]).first.map(
             Self.workspace)
     }
 
     public func workspace(ownerKey: String, nameKey: String) throws -> WorkspaceRecord? {
-        try connection.query(
+        try connection.queryPrepared(
             """
             SELECT \(Self.workspaceColumns) FROM workspaces
             WHERE owner_key = $1 AND name_key = $2 AND status <> 'deleted'
@@ -139,7 +139,7 @@ public struct PostgresLedger: LedgerWriter {
     }
 
     public func nextWorkspaceID() throws -> Int64 {
-        try connection.query("SELECT coalesce(max(id), 0) + 1 FROM workspaces").first?.int64(0) ?? 1
+        try connection.queryPrepared("SELECT coalesce(max(id), 0) + 1 FROM workspaces").first?.int64(0) ?? 1
     }
 
     public func acl(workspaceID: Int64) throws -> WorkspaceACL {
@@ -174,21 +174,21 @@ public struct PostgresLedger: LedgerWriter {
     }
 
     public func accessRow(workspaceID: Int64, userKey: String) throws -> AccessRow? {
-        try connection.query(
+        try connection.queryPrepared(
             "SELECT \(Self.accessColumns) FROM \(Self.accessFrom) WHERE a.workspace_id = $1 AND a.user_key = $2",
             [workspaceID, userKey]
         ).first.map(Self.access)
     }
 
     public func accessRows(workspaceID: Int64) throws -> [AccessRow] {
-        try connection.query(
+        try connection.queryPrepared(
             "SELECT \(Self.accessColumns) FROM \(Self.accessFrom) WHERE a.workspace_id = $1 ORDER BY a.user_key",
             [workspaceID]
         ).rows.map(Self.access)
     }
 
     public func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] {
-        try connection.query(
+        try connection.queryPrepared(
             """
             SELECT \(Self.accessColumns) FROM \(Self.accessFrom)
             WHERE a.workspace_id = $1 AND a.held_role IS NOT NULL ORDER BY a.user_key
@@ -197,20 +197,20 @@ public struct PostgresLedger: LedgerWriter {
     }
 
     public func accessRows(userKey: String) throws -> [AccessRow] {
-        try connection.query(
+        try connection.queryPrepared(
             "SELECT \(Self.accessColumns) FROM \(Self.accessFrom) WHERE a.user_key = $1 ORDER BY a.workspace_id",
             [userKey]
         ).rows.map(Self.access)
     }
 
     public func token(userKey: String, nameKey: String) throws -> TokenRecord? {
-        try connection.query(
+        try connection.queryPrepared(
             "SELECT \(Self.tokenColumns) FROM tokens WHERE user_key = $1 AND name_key = $2", [userKey, nameKey]
         ).first.map(Self.token)
     }
 
     public func tokens(userKey: String) throws -> [TokenRecord] {
-        try connection.query(
+        try connection.queryPrepared(
             "SELECT \(Self.tokenColumns) FROM tokens WHERE user_key = $1 ORDER BY name_key", [userKey]
         ).rows.map(Self.token)
     }
@@ -221,12 +221,12 @@ public struct PostgresLedger: LedgerWriter {
     }
 
     public func webhook(key: String) throws -> WebhookRecord? {
-        try connection.query("SELECT \(Self.webhookColumns) FROM webhooks WHERE key = $1", [key]).first.map(
+        try connection.queryPrepared("SELECT \(Self.webhookColumns) FROM webhooks WHERE key = $1", [key]).first.map(
             Self.webhook)
     }
 
     public func webhooks() throws -> [WebhookRecord] {
-        try connection.query("SELECT \(Self.webhookColumns) FROM webhooks ORDER BY key").rows.map(Self.webhook)
+        try connection.queryPrepared("SELECT \(Self.webhookColumns) FROM webhooks ORDER BY key").rows.map(Self.webhook)
     }
 
     // MARK: LedgerWriter

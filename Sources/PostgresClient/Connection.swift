@@ -102,6 +102,36 @@ public final class Connection {
         return try Connection.check(result, connection)
     }
 
+    /// Names of the statements ``queryPrepared(_:_:)`` prepared on this connection, by SQL text.
+    private var prepared: [String: String] = [:]
+
+    /// ``query(_:_:)`` through a named prepared statement, prepared on this connection the first
+    /// time this SQL text is run: later runs skip parsing, and once PostgreSQL settles on a
+    /// generic plan (after five runs, when it is no worse), planning too. For the hot reads
+    /// whose text is one of a few shapes; never for text that varies with user input (values
+    /// are parameters anyway). Prepared statements outlive transactions, and PostgreSQL replans
+    /// them when a table they read is replaced.
+    @discardableResult
+    public func queryPrepared(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> QueryResult {
+        let connection = try open()
+        statementObserver?(Statement(sql, parameters))
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            name = "al_\(prepared.count + 1)"
+            let result = PQprepare(connection, name, sql, 0, nil)
+            defer { PQclear(result) }
+            _ = try Connection.check(result, connection)
+            prepared[sql] = name
+        }
+        let result = Connection.withParameters(parameters) { count, values in
+            PQexecPrepared(connection, name, count, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        return try Connection.check(result, connection)
+    }
+
     /// Runs a script of one or more statements without parameters (simple query protocol), e.g.
     /// a migration file. Never pass user input here.
     public func execute(script: String) throws {
