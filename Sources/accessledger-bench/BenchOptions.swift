@@ -11,7 +11,7 @@ struct BenchOptions {
 
     /// The measurements, in the order they run.
     enum Phase: String, CaseIterable {
-        case `import`, queries, asOf = "as-of", log, append, service, feed, report
+        case `import`, queries, asOf = "as-of", log, append, service, feed, report, everyone
     }
 
     static let usage = """
@@ -23,7 +23,8 @@ struct BenchOptions {
 
         For developing the harness against a cluster of your own:
           --only P,Q  run only these phases: import, queries, as-of, log, append, service, feed,
-                      report (service: `accessledger serve` over HTTP; feed: `audit follow`, the
+                      report, everyone (everyone: sharing with Everyone in an organisation of
+                      1,000 users, or 10,000 and 100,000 with --full; service: `accessledger serve` over HTTP; feed: `audit follow`, the
                       long poll and webhooks; report: `audit report` of the busiest workspace and
                       user, and of a workspace with 10,000 intervals; all three need the release
                       accessledger binary next to this one, as tools/bench builds it)

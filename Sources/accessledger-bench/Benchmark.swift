@@ -91,9 +91,13 @@ struct Benchmark {
         if phases.contains(.report) {
             try ReportBench(report: report, preset: preset, cluster: cluster).run(ledgerDatabase: ledgerDatabase)
         }
+        if phases.contains(.everyone) {
+            try EveryoneBench(report: report, preset: preset, cluster: cluster).run()
+        }
 
         report.finish(
-            targets: Benchmark.targets + ServiceBench.targets + FeedBench.targets + ReportBench.targets + asOfTargets)
+            targets: Benchmark.targets + ServiceBench.targets + FeedBench.targets + ReportBench.targets + asOfTargets
+                + EveryoneBench.targets(preset: preset))
         Log.line("done")
     }
 

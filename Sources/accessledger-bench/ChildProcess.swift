@@ -1,3 +1,4 @@
+import AccessModel
 import Foundation
 import LedgerStore
 import PostgresClient
@@ -21,6 +22,10 @@ enum ChildProcess {
         case rawRead = "raw-read"
         case replay
         case verify
+        /// `sharing share svc/everyone --group Everyone` as `admin` (``EveryoneBench``).
+        case shareEveryone = "share-everyone"
+        /// `sharing unshare svc/everyone --group Everyone` as `admin`.
+        case unshareEveryone = "unshare-everyone"
     }
 
     /// What a child reports.
@@ -72,7 +77,7 @@ enum ChildProcess {
     /// The child's side: `child JOB CONNINFO RESULT-FILE`. Returns the exit code.
     static func main(_ arguments: [String]) -> Int32 {
         guard arguments.count == 3, let job = Job(rawValue: arguments[0]) else {
-            StandardStream.error.write("usage: accessledger-bench child raw-read|replay|verify CONNINFO RESULT-FILE\n")
+            StandardStream.error.write("usage: accessledger-bench child JOB CONNINFO RESULT-FILE (JOB: raw-read, replay, verify, share-everyone, unshare-everyone)\n")
             return 2
         }
         do {
@@ -89,6 +94,14 @@ enum ChildProcess {
                 case .verify:
                     let result = try EventStore(connection: connection).verify()
                     guard result.ok else { throw BenchError("verify failed: \(result.problem ?? "?")") }
+                case .shareEveryone, .unshareEveryone:
+                    try LedgerDatabase.prepare(connection)
+                    let command: Command =
+                        job == .shareEveryone
+                        ? .share(workspace: EveryoneBench.workspace, users: [], groups: ["Everyone:use"])
+                        : .unshare(workspace: EveryoneBench.workspace, users: [], groups: ["Everyone"])
+                    let outcome = try Ledger(connection: connection).execute(command, actor: "admin")
+                    guard !outcome.isNoOp else { throw BenchError("\(job.rawValue) changed nothing") }
                 }
             }
             guard let peak = peakResidentKiB() else { throw BenchError("no VmHWM in /proc/self/status") }

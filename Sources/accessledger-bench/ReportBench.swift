@@ -189,13 +189,8 @@ struct ReportBench {
     /// one running workspace, and for every user five intervals (use; admin; demoted to use while
     /// running: pending; restarted: use; removed: pending; restarted: closed).
     private func loadSynthetic() throws -> ImportReport {
-        try cluster.recreate(ReportBench.database)
-        var time = Timestamp(microseconds: 1_735_689_600_000_000)  // 2025-01-01T00:00:00Z
-        var items: [ImportItem] = []
-        func add(_ command: Command, _ actor: String?) {
-            time = Timestamp(microseconds: time.microseconds + 1_000_000)
-            items.append(ImportItem(command: command, actor: actor, occurredAt: time))
-        }
+        var script = ScriptedHistory()
+        func add(_ command: Command, _ actor: String?) { script.add(command, actor) }
         add(.createUser(username: "admin", serviceAccount: false, role: nil), nil)
         add(.createUser(username: "report-owner", serviceAccount: false, role: nil), "admin")
         let users = (0..<ReportBench.syntheticUsers).map { "report-user-\($0)" }
@@ -212,10 +207,8 @@ struct ReportBench {
         add(.restartWorkspace(workspace: workspace), "admin")
         for chunk in chunks { add(.unshare(workspace: workspace, users: chunk, groups: []), "admin") }
         add(.restartWorkspace(workspace: workspace), "admin")
-        let imported = try Importer(connection: try cluster.application(ReportBench.database)).run(items)
+        let imported = try script.load(into: ReportBench.database, cluster: cluster)
         if imported.refused > 0 { Log.line("warning: \(imported.refused) synthetic report commands were refused") }
-        let cluster = cluster
-        _ = try Replay { try cluster.owner(ReportBench.database) }.run()
         return imported
     }
 }
