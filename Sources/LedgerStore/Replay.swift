@@ -62,8 +62,9 @@ struct StageClock {
 /// a binary COPY that stays open for the whole replay, so the server stores them while the
 /// next events are applied. The current tables are copied at the end, then every index is
 /// built, the tables side by side. The scratch tables are committed as they are built (the
-/// swap can only see committed tables); a replay that fails leaves them in the scratch schema,
-/// and the next replay drops them first.
+/// swap can only see committed tables); a replay that fails drops the scratch schema as far as
+/// it still can, and the next replay drops whatever is left first. The rebuild itself is
+/// ``ProjectionRebuild``, which `import` (``HistoryImport``) shares.
 public struct Replay {
     /// The projection tables, in the order they are built and swapped.
     public static let currentTables = [
