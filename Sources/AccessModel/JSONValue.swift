@@ -135,11 +135,13 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
 extension JSONValue {
     /// Parses a JSON text (as PostgreSQL prints `jsonb`). Fractional or exponent numbers are
     /// rejected, since event payloads hold integers only.
+    /// - Parameter rejectingDuplicateKeys: refuse an object that names a key twice (by default
+    ///   the last one wins, as in `jsonb`).
     /// - Throws: ``JSONParseError``.
-    public static func parse(_ text: String) throws -> JSONValue {
+    public static func parse(_ text: String, rejectingDuplicateKeys: Bool = false) throws -> JSONValue {
         var text = text
         return try text.withUTF8 { buffer in
-            var parser = JSONParser(bytes: buffer)
+            var parser = JSONParser(bytes: buffer, rejectsDuplicateKeys: rejectingDuplicateKeys)
             let value = try parser.parseValue()
             parser.skipWhitespace()
             guard parser.index == buffer.count else { throw parser.error("trailing characters") }
@@ -150,9 +152,13 @@ extension JSONValue {
 
 private struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
+    let rejectsDuplicateKeys: Bool
     var index = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, rejectsDuplicateKeys: Bool) {
+        self.bytes = bytes
+        self.rejectsDuplicateKeys = rejectsDuplicateKeys
+    }
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
@@ -193,7 +199,11 @@ private struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key") }
+            let keyStart = index
             let key = try parseString()
+            if rejectsDuplicateKeys, members[key] != nil {
+                throw JSONParseError(offset: keyStart, reason: "duplicate key \(JSONValue.string(key).canonicalString)")
+            }
             skipWhitespace()
             try expect(":")
             members[key] = try parseValue()

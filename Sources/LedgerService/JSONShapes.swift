@@ -158,6 +158,19 @@ public enum JSONShapes {
         return .object(members)
     }
 
+    /// `import`: `{"lines", "events", "unchanged", "first_position", "head": {"position", "hash"}}`:
+    /// the lines imported (blank lines are not counted), the events they appended, the lines that
+    /// changed nothing, the first new position (`null` when none) and the head afterwards.
+    public static func importReport(_ report: ImportReport, lines: Int) -> OutputJSON {
+        .object([
+            ("lines", .int(Int64(lines))),
+            ("events", .int(report.events)),
+            ("unchanged", .int(Int64(report.unchanged))),
+            ("first_position", report.firstPosition.map { .int($0) } ?? .null),
+            ("head", .object([("position", .int(report.head)), ("hash", .string(Hex.encode(report.headHash)))])),
+        ])
+    }
+
     /// A mutation's answer (SPEC §7): `{"events": [EVENT, …], "restart_required": ["OWNER/NAME", …]}`.
     public static func mutation(_ outcome: CommandOutcome) -> OutputJSON {
         .object([

@@ -75,6 +75,20 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The same failure with `prefix` before its message (e.g. `line 7: ` for a line of an import).
+    public func prefixed(_ prefix: String) -> LedgerError {
+        switch self {
+        case .invalidInput(let m): return .invalidInput(prefix + m)
+        case .notFound(let m): return .notFound(prefix + m)
+        case .notPermitted(let m): return .notPermitted(prefix + m)
+        case .conflict(let m): return .conflict(prefix + m)
+        case .verificationFailed(let m): return .verificationFailed(prefix + m)
+        case .unavailable(let m): return .unavailable(prefix + m)
+        case .database(let m): return .database(prefix + m)
+        case .internal(let m): return .internal(prefix + m)
+        }
+    }
+
     /// Wraps a database error: a lost or refused connection is `unavailable`, a serialisation
     /// failure or a duplicate key a `conflict`.
     public init(_ error: PostgresError) {

@@ -62,8 +62,9 @@ struct StageClock {
 /// a binary COPY that stays open for the whole replay, so the server stores them while the
 /// next events are applied. The current tables are copied at the end, then every index is
 /// built, the tables side by side. The scratch tables are committed as they are built (the
-/// swap can only see committed tables); a replay that fails leaves them in the scratch schema,
-/// and the next replay drops them first.
+/// swap can only see committed tables); a replay that fails drops the scratch schema as far as
+/// it still can, and the next replay drops whatever is left first. The rebuild itself is
+/// ``ProjectionRebuild``, which `import` (``HistoryImport``) shares.
 public struct Replay {
     /// The projection tables, in the order they are built and swapped.
     public static let currentTables = [
@@ -89,7 +90,7 @@ public struct Replay {
             return try target.transaction { tx in
                 var clock = StageClock()
                 let count = try build(tx, clock: &clock, progress: progress)
-                try clock.measure("swap") { try swap(tx) }
+                try clock.measure("swap") { try Replay.swap(tx) }
                 return ReplayReport(events: count, differences: [], stages: clock.stages)
             }
         }
@@ -114,85 +115,21 @@ public struct Replay {
     // MARK: Building
 
     /// Takes the append lock, creates empty copies of the tables in the scratch schema and fills
-    /// them from the log. Returns the number of events replayed.
+    /// them from the log (``ProjectionRebuild``). Returns the number of events replayed.
     func build(_ tx: Connection, clock: inout StageClock, progress: (Int64, Int64) -> Void) throws -> Int64 {
         try tx.query("SELECT pg_advisory_xact_lock($1)", [EventStore.appendLockKey])
         let head = try tx.query("SELECT coalesce(max(position), 0) FROM ledger_events").first?.int64(0) ?? 0
-        let schema = Replay.scratchSchema
-        let setup = try connect()
-        defer { setup.close() }
-        try setup.query("DROP SCHEMA IF EXISTS \(schema) CASCADE")
-        try setup.query("CREATE SCHEMA \(schema)")
-        // Without autovacuum while they are built: otherwise it starts on the freshly loaded
-        // tables and the swap waits for it to give way (deadlock_timeout, a second by default).
-        for table in Replay.tables {
-            try setup.query(
-                "CREATE TABLE \(schema).\(table) (LIKE public.\(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
-                    + "WITH (autovacuum_enabled = false)")
+        let rebuild = try ProjectionRebuild(connect: connect)
+        defer { rebuild.close() }
+        do {
+            try rebuild.applyLog(through: head, progress: progress)
+            try rebuild.finish(head: head)
+        } catch {
+            rebuild.abandon()
+            throw error
         }
-        let reader = ReplayReader(connect: connect, head: head)
-        let historian = ReplayHistorian(connect: connect, schema: schema)
-        let state = InMemoryLedger(recordingAccessChanges: false)
-        let sink = QueuedHistorySink(historian: historian)
-        let ledger = HistoryTrackingLedger(base: state, sink: sink)
-        var count: Int64 = 0
-        var failure: (any Error)?
-        var applying = StageClock()
-        // Applies what the reader decoded; after a failure, keeps taking (and dropping) batches
-        // until the reader has stopped, so that neither thread waits for the other forever.
-        reading: while true {
-            switch applying.measure("wait for the log", { reader.batches.take() }) {
-            case .events(let batch):
-                guard failure == nil else { continue }
-                do {
-                    try applying.measure("apply") {
-                        for event in batch {
-                            try ledger.apply(event.event, position: event.position, occurredAt: event.occurredAt)
-                        }
-                    }
-                    applying.measure("wait for the history writer") { sink.pass() }
-                    count += Int64(batch.count)
-                    progress(count, head)
-                } catch {
-                    failure = error
-                    reader.stop()
-                }
-            case .end:
-                break reading
-            case .failed(let error):
-                failure = failure ?? error
-                break reading
-            }
-        }
-        clock.add(applying)
-        try? reader.worker.join()
-        if let failure {
-            historian.changes.put(.abandon)
-            try? historian.worker.join()
-            throw failure
-        }
-        try clock.measure("wait for the history writer") {
-            sink.pass()
-            historian.changes.put(.finish)
-            try historian.worker.join()
-        }
-        // The temporal tables are complete: their indexes are built while the current tables
-        // are written, then those get theirs.
-        let builders = try (0..<3).map { _ in try connect() }
-        defer { for connection in builders { connection.close() } }
-        var building = try startIndexes(
-            of: HistoryTable.all.map(\.name), reading: setup, on: builders, schema: schema)
-        try clock.measure("write current state") {
-            try copyCurrentState(state.snapshot(), head: head, to: setup, schema: schema)
-        }
-        try clock.measure("build indexes") {
-            let current = try startIndexes(of: Replay.currentTables, reading: setup, on: [setup], schema: schema)
-            building.connections += current.connections
-            building.primaryKeys += current.primaryKeys
-            try finishIndexes(building.connections)
-            for statement in building.primaryKeys { try setup.query(statement) }
-        }
-        return count
+        clock.add(rebuild.clock)
+        return rebuild.count
     }
 
     func copyCurrentState(_ state: LedgerSnapshot, head: Int64, to tx: Connection, schema: String) throws {
@@ -341,8 +278,9 @@ public struct Replay {
         if let firstError { throw firstError }
     }
 
-    /// Replaces each live table by its rebuilt copy, keeping its privileges.
-    func swap(_ tx: Connection) throws {
+    /// Replaces each live table by its rebuilt copy, keeping its privileges, and drops the
+    /// scratch schema. Runs in the transaction that holds the append lock.
+    static func swap(_ tx: Connection) throws {
         for table in Replay.tables {
             let grants = try tx.query(
                 """

@@ -6,7 +6,7 @@ import CLibPQ
 /// `COPY … FROM STDIN (FORMAT binary)`, which add the format's header and trailer.
 ///
 /// The caller writes exactly the table's columns, in order, with the types the statement names
-/// (`text`, `bigint`, `boolean`, `timestamptz`, `text[]`); the server refuses a mismatch.
+/// (`text`, `bigint`, `boolean`, `timestamptz`, `bytea`, `jsonb`, `text[]`); the server refuses a mismatch.
 public struct BinaryCopyRows: Sendable {
     /// The encoded rows (without the format's header and trailer).
     public private(set) var bytes: [UInt8] = []
@@ -58,6 +58,23 @@ public struct BinaryCopyRows: Sendable {
     /// A `timestamptz` value given in microseconds since 1970-01-01T00:00:00Z (`nil` for NULL).
     public mutating func timestamp(unixMicroseconds value: Int64?) {
         int64(value.map { $0 - Self.postgresEpochOffset })
+    }
+
+    /// A `bytea` value.
+    public mutating func bytea(_ value: [UInt8]) {
+        append32(Int32(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    /// A `jsonb` value given as JSON text (the binary format's version 1: a version byte, then
+    /// the text, which the server parses as it would `text::jsonb`).
+    public mutating func jsonb(_ json: String) {
+        var json = json
+        json.withUTF8 { utf8 in
+            append32(Int32(utf8.count + 1))
+            bytes.append(1)
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     /// A one-dimensional `text[]` value without NULL elements.

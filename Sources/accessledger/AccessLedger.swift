@@ -18,6 +18,7 @@ struct AccessLedger: ParsableCommand {
             DeleteCommand.self, SharingCommand.self, ListCommand.self, RotateCommand.self,
             AuditCommand.self, ReplayCommand.self, VerifyCommand.self, CheckpointCommand.self, ServeCommand.self, PendingCommand.self, WebhooksCommand.self,
             DBCommand.self,
+            ImportCommand.self,
             LocalCommand.self,
         ])
 }

@@ -13,14 +13,13 @@ enum HistoryFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
 }
 
-/// Where the ledger lives; shared by every command.
+/// Where the ledger lives; shared by every command (``MutationOptions`` declares the same option).
 struct DatabaseOptions: ParsableArguments {
-    @Option(
-        name: .customLong("database"),
-        help: ArgumentHelp(
-            "libpq connection string or URI (default: $ACCESSLEDGER_DATABASE_URL, else the embedded local cluster).",
-            valueName: "conninfo"))
-    var database: String?
+    static let help = ArgumentHelp(
+        "libpq connection string or URI (default: $ACCESSLEDGER_DATABASE_URL, else the embedded local cluster).",
+        valueName: "conninfo")
+
+    @Option(name: .customLong("database"), help: DatabaseOptions.help) var database: String?
 
     var source: LedgerDatabase.Source { .resolve(option: database) }
 

@@ -22,12 +22,14 @@ struct LedgerCLI {
 
     func drop() { db.drop() }
 
-    /// Runs `arguments`; `as` overrides the acting user (`""` unsets it).
-    func run(_ arguments: [String], as actor: String? = nil, environment: [String: String] = [:]) throws -> CLIResult {
+    /// Runs `arguments`; `as` overrides the acting user (`""` unsets it); `stdin` is its input.
+    func run(
+        _ arguments: [String], as actor: String? = nil, environment: [String: String] = [:], stdin: Data? = nil
+    ) throws -> CLIResult {
         var env = ["ACCESSLEDGER_DATABASE_URL": db.conninfo]
         if let acting = actor ?? self.actor, !acting.isEmpty { env["ACCESSLEDGER_ACTOR"] = acting }
         env.merge(environment) { _, new in new }
-        return try runCLI(arguments, environment: env)
+        return try runCLI(arguments, environment: env, stdin: stdin)
     }
 
     /// Runs `arguments`, expects exit 0 and returns stdout.

@@ -9,15 +9,16 @@ public struct CLIResult: Sendable {
 }
 
 /// Runs the built `accessledger` binary (`ACCESSLEDGER_BIN`, set by tools/test, else next to the
-/// test bundle) with `arguments`, no stdin, and `environment` added to a clean environment.
-public func runCLI(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
-    try runProcess(accessledgerBinary(), arguments, environment: environment)
+/// test bundle) with `arguments`, `stdin` as its standard input (none by default), and
+/// `environment` added to a clean environment.
+public func runCLI(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil) throws -> CLIResult {
+    try runProcess(accessledgerBinary(), arguments, environment: environment, stdin: stdin)
 }
 
-/// Runs any program, collecting stdout and stderr.
-public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
-    -> CLIResult
-{
+/// Runs any program, collecting stdout and stderr; `stdin` is written to its standard input.
+public func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil
+) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -29,8 +30,21 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    let input = stdin.map { _ in Pipe() }
+    process.standardInput = input ?? FileHandle.nullDevice
     try process.run()
+    if let input, let stdin {
+        // A process that exits before reading everything must not kill this one with SIGPIPE:
+        // the write fails with EPIPE instead.
+        signal(SIGPIPE, SIG_IGN)
+        // Written from a thread of its own, so a process that answers before reading it all
+        // cannot block this one on a full pipe.
+        let writer = Thread {
+            try? input.fileHandleForWriting.write(contentsOf: stdin)
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+    }
     // Read both pipes concurrently so a chatty process cannot block on a full pipe.
     let errData = LockedData()
     let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }

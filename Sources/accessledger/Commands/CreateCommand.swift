@@ -2,7 +2,7 @@ import AccessModel
 import ArgumentParser
 
 /// `accessledger create OWNER/NAME --template T`: a new workspace, running.
-struct CreateCommand: ParsableCommand {
+struct CreateCommand: MutatingCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Create a workspace (it starts running).")
 
@@ -10,5 +10,6 @@ struct CreateCommand: ParsableCommand {
     @Option(help: "The template it is built from.") var template: String
     @OptionGroup var mutation: MutationOptions
 
-    func run() throws { try mutation.perform(.createWorkspace(workspace: workspace, template: template)) }
+    func command() -> Command { .createWorkspace(workspace: workspace, template: template) }
+    func run() throws { try mutation.perform(command()) }
 }

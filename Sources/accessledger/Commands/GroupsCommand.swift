@@ -7,14 +7,15 @@ struct GroupsCommand: ParsableCommand {
         commandName: "groups", abstract: "Manage groups and record IdP group syncs.",
         subcommands: [Create.self, Edit.self, Delete.self, Sync.self, GroupsListCommand.self])
 
-    struct Create: ParsableCommand {
+    struct Create: MutatingCommand {
         static let configuration = CommandConfiguration(abstract: "Create a group.")
         @Argument(help: "The group name.") var name: String
         @OptionGroup var mutation: MutationOptions
-        func run() throws { try mutation.perform(.createGroup(name: name)) }
+        func command() -> Command { .createGroup(name: name) }
+        func run() throws { try mutation.perform(command()) }
     }
 
-    struct Edit: ParsableCommand {
+    struct Edit: MutatingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add or remove members (a member who leaves keeps live sessions until a restart).")
         @Argument(help: "The group name.") var name: String
@@ -23,20 +24,20 @@ struct GroupsCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Users to remove (comma-separated; repeatable).", valueName: "users"))
         var rmUsers: [String] = []
         @OptionGroup var mutation: MutationOptions
-        func run() throws {
-            try mutation.perform(.editGroup(name: name, addUsers: addUsers, removeUsers: rmUsers))
-        }
+        func command() -> Command { .editGroup(name: name, addUsers: addUsers, removeUsers: rmUsers) }
+        func run() throws { try mutation.perform(command()) }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: MutatingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a group: its memberships end and it leaves every ACL.")
         @Argument(help: "The group name.") var name: String
         @OptionGroup var mutation: MutationOptions
-        func run() throws { try mutation.perform(.deleteGroup(name: name)) }
+        func command() -> Command { .deleteGroup(name: name) }
+        func run() throws { try mutation.perform(command()) }
     }
 
-    struct Sync: ParsableCommand {
+    struct Sync: MutatingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record an IdP login: the user's groups become exactly the listed ones that exist.",
             discussion: """
@@ -49,8 +50,7 @@ struct GroupsCommand: ParsableCommand {
         var groups: [String]
         @Flag(help: "Create claimed groups that do not exist (source idp).") var createMissing = false
         @OptionGroup var mutation: MutationOptions
-        func run() throws {
-            try mutation.perform(.syncGroups(user: user, groups: groups, createMissing: createMissing))
-        }
+        func command() -> Command { .syncGroups(user: user, groups: groups, createMissing: createMissing) }
+        func run() throws { try mutation.perform(command()) }
     }
 }

@@ -2,7 +2,7 @@ import AccessModel
 import ArgumentParser
 
 /// `accessledger rename OWNER/NAME NEWNAME`.
-struct RenameCommand: ParsableCommand {
+struct RenameCommand: MutatingCommand {
     static let configuration = CommandConfiguration(
         commandName: "rename", abstract: "Rename a workspace (its owner stays the same).")
 
@@ -10,5 +10,6 @@ struct RenameCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Its new name.", valueName: "new-name")) var newName: String
     @OptionGroup var mutation: MutationOptions
 
-    func run() throws { try mutation.perform(.renameWorkspace(workspace: workspace, newName: newName)) }
+    func command() -> Command { .renameWorkspace(workspace: workspace, newName: newName) }
+    func run() throws { try mutation.perform(command()) }
 }

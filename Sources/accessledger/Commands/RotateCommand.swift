@@ -3,7 +3,7 @@ import ArgumentParser
 
 /// `accessledger rotate OWNER/NAME [--out USER] --in USER [--no-restart]`: the guide's rotation
 /// script (remove, add, restart) as one transaction — all of it or nothing.
-struct RotateCommand: ParsableCommand {
+struct RotateCommand: MutatingCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
         abstract: "Rotate access: remove --out, share with --in, restart — in one transaction.",
@@ -21,8 +21,8 @@ struct RotateCommand: ParsableCommand {
     var noRestart = false
     @OptionGroup var mutation: MutationOptions
 
-    func run() throws {
-        try mutation.perform(
-            .rotate(workspace: workspace, outgoing: outgoing, incoming: incoming, restart: !noRestart))
+    func command() -> Command {
+        .rotate(workspace: workspace, outgoing: outgoing, incoming: incoming, restart: !noRestart)
     }
+    func run() throws { try mutation.perform(command()) }
 }

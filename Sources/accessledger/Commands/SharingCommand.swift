@@ -8,7 +8,7 @@ struct SharingCommand: ParsableCommand {
         commandName: "sharing", abstract: "Share a workspace with users and groups, or remove them.",
         subcommands: [Share.self, Remove.self, SharingStatusCommand.self])
 
-    struct Share: ParsableCommand {
+    struct Share: MutatingCommand {
         static let configuration = CommandConfiguration(
             commandName: "share", abstract: "Grant users and groups the use (default) or admin role.",
             aliases: ["add"])
@@ -20,15 +20,16 @@ struct SharingCommand: ParsableCommand {
         var group: [String] = []
         @OptionGroup var mutation: MutationOptions
 
+        func command() -> Command { .share(workspace: workspace, users: user, groups: group) }
         func run() throws {
-            try mutation.perform(.share(workspace: workspace, users: user, groups: group)) { ledger, outcome in
+            try mutation.perform(command()) { ledger, outcome in
                 // A downgrade from admin to use lingers like a removal.
                 try SharingCommand.noteRestart(workspace, ledger: ledger, outcome: outcome)
             }
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: MutatingCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
             abstract: "Remove users and groups from the ACL (full effect after the next restart).",
@@ -41,8 +42,9 @@ struct SharingCommand: ParsableCommand {
         var group: [String] = []
         @OptionGroup var mutation: MutationOptions
 
+        func command() -> Command { .unshare(workspace: workspace, users: user, groups: group) }
         func run() throws {
-            try mutation.perform(.unshare(workspace: workspace, users: user, groups: group)) { ledger, outcome in
+            try mutation.perform(command()) { ledger, outcome in
                 try SharingCommand.noteRestart(workspace, ledger: ledger, outcome: outcome)
             }
         }

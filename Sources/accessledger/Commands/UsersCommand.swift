@@ -7,7 +7,7 @@ struct UsersCommand: ParsableCommand {
         commandName: "users", abstract: "Manage users and service accounts.",
         subcommands: [Create.self, Suspend.self, Activate.self, Delete.self, SetRole.self, UsersListCommand.self])
 
-    struct Create: ParsableCommand {
+    struct Create: MutatingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a user (the very first user needs no --as and becomes a site owner).")
 
@@ -17,40 +17,43 @@ struct UsersCommand: ParsableCommand {
         var role: String?
         @OptionGroup var mutation: MutationOptions
 
-        func run() throws {
-            try mutation.perform(.createUser(username: username, serviceAccount: serviceAccount, role: role))
-        }
+        func command() -> Command { .createUser(username: username, serviceAccount: serviceAccount, role: role) }
+        func run() throws { try mutation.perform(command()) }
     }
 
-    struct Suspend: ParsableCommand {
+    struct Suspend: MutatingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Suspend a user: they lose workspace access (live sessions last until a restart).")
         @Argument(help: "The username.") var username: String
         @OptionGroup var mutation: MutationOptions
-        func run() throws { try mutation.perform(.suspendUser(username: username)) }
+        func command() -> Command { .suspendUser(username: username) }
+        func run() throws { try mutation.perform(command()) }
     }
 
-    struct Activate: ParsableCommand {
+    struct Activate: MutatingCommand {
         static let configuration = CommandConfiguration(abstract: "Activate a suspended user.")
         @Argument(help: "The username.") var username: String
         @OptionGroup var mutation: MutationOptions
-        func run() throws { try mutation.perform(.activateUser(username: username)) }
+        func command() -> Command { .activateUser(username: username) }
+        func run() throws { try mutation.perform(command()) }
     }
 
-    struct Delete: ParsableCommand {
+    struct Delete: MutatingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a user: their memberships, direct shares and tokens end.")
         @Argument(help: "The username.") var username: String
         @OptionGroup var mutation: MutationOptions
-        func run() throws { try mutation.perform(.deleteUser(username: username)) }
+        func command() -> Command { .deleteUser(username: username) }
+        func run() throws { try mutation.perform(command()) }
     }
 
-    struct SetRole: ParsableCommand {
+    struct SetRole: MutatingCommand {
         static let configuration = CommandConfiguration(
             commandName: "set-role", abstract: "Change a user's site role.")
         @Argument(help: "The username.") var username: String
         @Option(help: "owner, user-admin, auditor or member.") var role: String
         @OptionGroup var mutation: MutationOptions
-        func run() throws { try mutation.perform(.setUserRole(username: username, role: role)) }
+        func command() -> Command { .setUserRole(username: username, role: role) }
+        func run() throws { try mutation.perform(command()) }
     }
 }

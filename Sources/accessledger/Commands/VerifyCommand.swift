@@ -4,6 +4,7 @@ import Foundation
 import LedgerService
 import LedgerStore
 import PostgresClient
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -119,13 +120,18 @@ struct VerifyCommand: ParsableCommand {
 }
 
 /// A progress line on stderr, shown only when stderr is a terminal and the work has taken more
-/// than a second.
-final class Progress {
+/// than a second. It may be updated from another thread (`import` reads ahead on one).
+final class Progress: Sendable {
     let label: String
+    /// What is counted: `events`, `lines`.
+    let unit: String
     let start = Progress.now()
-    var shown = false
+    private let shown = Atomic<Bool>(false)
 
-    init(label: String) { self.label = label }
+    init(label: String, unit: String = "events") {
+        self.label = label
+        self.unit = unit
+    }
 
     static func now() -> Double {
         var spec = timespec()
@@ -137,13 +143,13 @@ final class Progress {
         guard Terminal.standardError.isTerminal else { return }
         let elapsed = Progress.now() - start
         guard elapsed > 1 else { return }
-        shown = true
+        shown.store(true, ordering: .relaxed)
         let rate = Int64(Double(count) / elapsed)
         let of = total.map { " of \($0)" } ?? ""
-        Terminal.standardError.write("\r\(label) \(count)\(of) events (\(rate)/s)   ")
+        Terminal.standardError.write("\r\(label) \(count)\(of) \(unit) (\(rate)/s)   ")
     }
 
     func finish() {
-        if shown { Terminal.standardError.write("\n") }
+        if shown.load(ordering: .relaxed) { Terminal.standardError.write("\n") }
     }
 }

@@ -11,7 +11,7 @@ struct WebhooksCommand: ParsableCommand {
         commandName: "webhooks", abstract: "Webhooks that `serve` delivers events to.",
         subcommands: [Add.self, Remove.self, List.self])
 
-    struct Add: ParsableCommand {
+    struct Add: SecretIssuingCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a webhook and print its signing secret, once.")
 
@@ -23,20 +23,28 @@ struct WebhooksCommand: ParsableCommand {
         var types: [String] = []
         @OptionGroup var mutation: MutationOptions
 
+        static let notImportable =
+            "a webhook's signing secret is shown only once, when it is added, and nobody would see it during an "
+            + "import; add webhooks after the import with `accessledger webhooks add`"
+
+        /// The secret is kept apart from the log (in `webhook_delivery`).
+        func command(secret: String) -> Command { .addWebhook(name: name, url: url, types: types, secret: secret) }
+
         func run() throws {
             let secret = WebhookSecret.generate()
-            try mutation.perform(.addWebhook(name: name, url: url, types: types, secret: secret))
+            try mutation.perform(command(secret: secret))
             // The secret is the last line, for scripts: `… | tail -n 1`.
             print("signing secret (shown only this once; X-AccessLedger-Signature is HMAC-SHA256 of the body):")
             print(secret)
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: MutatingCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a webhook (delivery to it stops).")
         @Argument(help: "The webhook's name.") var name: String
         @OptionGroup var mutation: MutationOptions
-        func run() throws { try mutation.perform(.removeWebhook(name: name)) }
+        func command() -> Command { .removeWebhook(name: name) }
+        func run() throws { try mutation.perform(command()) }
     }
 
     /// JSON: an array of `{"name", "url", "types", "cursor", "lag", "last_error", "attempts",
