@@ -117,7 +117,13 @@ struct AsOfBench {
         switch subject {
         case .workspace:
             let id = try one(
-                log, "SELECT workspace_id FROM access_history GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1", []
+                // Among the workspaces live at the head (a deleted one never comes back, so it is
+                // live from its creation on).
+                log,
+                """
+                SELECT h.workspace_id FROM access_history h JOIN workspaces w ON w.id = h.workspace_id
+                WHERE w.status <> 'deleted' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1
+                """, []
             ).int64(0)
             return try positions(log, head: head, firstSQL: "SELECT min(from_position) FROM workspace_history WHERE id = $1", id)
                 .map { position in
@@ -153,9 +159,10 @@ struct AsOfBench {
             let key = try one(
                 log,
                 """
-                SELECT key FROM (
+                SELECT t.key FROM (
                     SELECT group_key AS key FROM member_history UNION ALL SELECT key FROM acl_history WHERE kind = 'group'
-                ) t GROUP BY key ORDER BY count(*) DESC, key LIMIT 1
+                ) t JOIN groups g ON g.key = t.key AND NOT g.is_deleted
+                GROUP BY t.key ORDER BY count(*) DESC, t.key LIMIT 1
                 """, []
             ).string(0)
             return try searches(
