@@ -269,12 +269,26 @@ public final class SQLHistorySink: HistorySink {
                 key.map(\.bindable) + values.map(\.bindable) + [position, time.canonical]))
     }
 
+    /// Queued statements from which a batch runs with sequential scans disabled.
+    static let largeBatch = 256
+
     /// Sends the queued statements, then `after` in the same pipeline (one round trip in all).
+    ///
+    /// A large batch (a share with `Everyone`, say) runs with sequential scans disabled: each
+    /// closing `UPDATE` has its index (`*_open_idx`), but when the table was last analysed
+    /// empty PostgreSQL plans it as a sequential scan, and every `UPDATE` of the batch would then
+    /// read all the rows inserted before it. `SET LOCAL … TO DEFAULT` afterwards restores the
+    /// setting for the rest of the transaction.
     /// - Returns: the results of `after`.
     @discardableResult
     public func flush(then after: [Statement] = []) throws -> [QueryResult] {
         defer { statements.removeAll() }
-        let all = statements + after
+        let batch =
+            statements.count < Self.largeBatch
+            ? statements
+            : [Statement("SET LOCAL enable_seqscan = off")] + statements
+                + [Statement("SET LOCAL enable_seqscan TO DEFAULT")]
+        let all = batch + after
         guard !all.isEmpty else { return [] }
         return Array(try connection.pipeline(all).suffix(after.count))
     }
