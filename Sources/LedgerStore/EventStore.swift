@@ -78,16 +78,19 @@ public struct EventStore {
     ///
     /// - Throws: ``LedgerError/invalidInput(_:)`` when `requested` is earlier than the last
     ///   event's time or later than now.
-    public static func occurredAt(requested: Timestamp?, context: AppendContext) throws -> Timestamp {
+    ///   `field` names the value in messages (`--occurred-at`, or an import line's `occurred_at`).
+    public static func occurredAt(
+        requested: Timestamp?, context: AppendContext, field: String = "--occurred-at"
+    ) throws -> Timestamp {
         if let requested {
             if let last = context.lastOccurredAt, requested < last {
                 throw LedgerError.invalidInput(
-                    "--occurred-at \(requested.rfc3339) is earlier than the last event's time \(last.rfc3339); "
+                    "\(field) \(requested.rfc3339) is earlier than the last event's time \(last.rfc3339); "
                         + "the log's times never go backwards")
             }
             if requested > context.now {
                 throw LedgerError.invalidInput(
-                    "--occurred-at \(requested.rfc3339) is in the future (now is \(context.now.rfc3339))")
+                    "\(field) \(requested.rfc3339) is in the future (now is \(context.now.rfc3339))")
             }
             return requested
         }

@@ -248,15 +248,7 @@ struct ImportLoader {
                 "occurred_at \(time.rfc3339) is earlier than line \(previous.line)'s \(previous.time.rfc3339): "
                     + "the lines must come in the order they happened")
         }
-        if let last = context.lastOccurredAt, time < last {
-            throw LedgerError.invalidInput(
-                "occurred_at \(time.rfc3339) is earlier than the last event's time \(last.rfc3339): an import "
-                    + "appends after the head of the log, whose times never go backwards")
-        }
-        if time > context.now {
-            throw LedgerError.invalidInput(
-                "occurred_at \(time.rfc3339) is in the future (now is \(context.now.rfc3339))")
-        }
+        _ = try EventStore.occurredAt(requested: time, context: context, field: "occurred_at")
         previous = (time, line)
         return time
     }

@@ -292,7 +292,8 @@ public struct Ledger {
             let users = [syntax.owner, syntax.sharedWithUser, syntax.hasAccess].compactMap { $0.map(Name.key) }
             let groups = [syntax.sharedWithGroup].compactMap { $0.map(Name.key) }
             let (sql, parameters) = WorkspaceSearchSQL.statementNow(for: syntax, users: users, groups: groups)
-            let rows = try connection.queryPrepared(sql, parameters).rows
+            let result = try connection.queryPrepared(sql, parameters)
+            let rows = result.rows
             guard let first = rows.first else { throw LedgerError.internal("the search returned no row") }
             let known = KnownNames(
                 users: Set(PostgresLedger.textArray(try first.string(8))),
@@ -302,15 +303,14 @@ public struct Ledger {
                 first[6] == nil
                 ? AsOf(position: 0, time: nil)
                 : AsOf(position: try first.int64(6), time: Timestamp(microseconds: try first.int64(7)))
-            let listings = try rows.filter { $0[0] != nil }.map { row in
-                WorkspaceListing(workspace: try PostgresLedger.workspace(row), shared: try row.bool(5))
-            }
-            return (listings, asOf)
+            return (try Ledger.listings(result), asOf)
         }
     }
 
+    /// The listings of a search's rows (columns id, owner, name, template, status, shared); a
+    /// row without an id is the one row of an empty result of ``WorkspaceSearchSQL/statementNow``.
     static func listings(_ rows: QueryResult) throws -> [WorkspaceListing] {
-        try rows.rows.map { row in
+        try rows.rows.filter { $0[0] != nil }.map { row in
             WorkspaceListing(workspace: try PostgresLedger.workspace(row), shared: try row.bool(5))
         }
     }
