@@ -116,3 +116,61 @@ extension Command {
         }
     }
 }
+
+/// The users, groups and workspace a command names, as keys: what a store can read together,
+/// before the rules ask for them one by one. A name that does not parse is left out (the rules
+/// refuse it).
+public struct CommandFootprint: Sendable, Equatable {
+    public var userKeys: [String] = []
+    public var groupKeys: [String] = []
+    /// The workspace a command names by `OWNER/NAME` (not the one `workspaces create` makes).
+    public var workspace: WorkspaceReference?
+
+    public init(userKeys: [String] = [], groupKeys: [String] = [], workspace: WorkspaceReference? = nil) {
+        self.userKeys = userKeys
+        self.groupKeys = groupKeys
+        self.workspace = workspace
+    }
+}
+
+extension Command {
+    /// What the command names (``CommandFootprint``).
+    public var footprint: CommandFootprint {
+        func user(_ name: String?) -> [String] { name.flatMap { try? Name($0, kind: .user).key }.map { [$0] } ?? [] }
+        func entries(_ values: [String], _ kind: NameKind) -> [String] {
+            ((try? ShareEntry.parseList(values, kind: kind)) ?? []).map(\.key)
+        }
+        func names(_ values: [String], _ kind: NameKind) -> [String] {
+            ((try? ShareEntry.parseNames(values, kind: kind, emptyValueMeansNone: true)) ?? []).map(\.key)
+        }
+        func workspace(_ text: String) -> WorkspaceReference? { try? WorkspaceReference(parsing: text) }
+        switch self {
+        case .createUser(let username, _, _), .suspendUser(let username), .activateUser(let username),
+            .deleteUser(let username), .setUserRole(let username, _), .createToken(let username, _, _, _),
+            .revokeToken(let username, _):
+            return CommandFootprint(userKeys: user(username))
+        case .createGroup(let name), .deleteGroup(let name):
+            return CommandFootprint(groupKeys: names([name], .group))
+        case .editGroup(let name, let add, let remove):
+            return CommandFootprint(userKeys: names(add + remove, .user), groupKeys: names([name], .group))
+        case .syncGroups(let username, let groups, _):
+            return CommandFootprint(userKeys: user(username), groupKeys: names(groups, .group))
+        case .createWorkspace(let reference, _):
+            return CommandFootprint(userKeys: workspace(reference).map { [$0.owner.key] } ?? [])
+        case .startWorkspace(let reference), .stopWorkspace(let reference), .restartWorkspace(let reference),
+            .deleteWorkspace(let reference), .renameWorkspace(let reference, _):
+            return CommandFootprint(workspace: workspace(reference))
+        case .share(let reference, let users, let groups):
+            return CommandFootprint(
+                userKeys: entries(users, .user), groupKeys: entries(groups, .group), workspace: workspace(reference))
+        case .unshare(let reference, let users, let groups):
+            return CommandFootprint(
+                userKeys: names(users, .user), groupKeys: names(groups, .group), workspace: workspace(reference))
+        case .rotate(let reference, let outgoing, let incoming, _):
+            let incomingKey = (try? ShareEntry(parsing: incoming, kind: .user)).map { [$0.key] } ?? []
+            return CommandFootprint(userKeys: user(outgoing) + incomingKey, workspace: workspace(reference))
+        case .addWebhook, .removeWebhook:
+            return CommandFootprint()
+        }
+    }
+}

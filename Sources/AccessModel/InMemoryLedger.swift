@@ -53,17 +53,6 @@ public final class InMemoryLedger: LedgerWriter {
     /// All stored groups, deleted ones included, sorted by key.
     public func allGroups() -> [GroupRecord] { groups.values.sorted { $0.key < $1.key } }
 
-    /// Sets `entry` in a list sorted by key, replacing the entry with the same key.
-    private static func set(_ entry: ShareEntry, in entries: inout [ShareEntry]) {
-        let key = entry.key
-        if let index = entries.firstIndex(where: { $0.key == key }) {
-            entries[index] = entry
-        } else {
-            entries.insert(entry, at: entries.firstIndex { $0.key > key } ?? entries.endIndex)
-        }
-    }
-
-    /// Removes the entry with this key from the workspace's ACL; forgets an ACL left empty.
     private func removeEntry(workspaceID: Int64, key: String, from list: WritableKeyPath<WorkspaceACL, [ShareEntry]>) {
         guard var acl = acls.removeValue(forKey: workspaceID) else { return }
         acl[keyPath: list].removeAll { $0.key == key }
@@ -173,7 +162,7 @@ public final class InMemoryLedger: LedgerWriter {
     }
 
     public func setUserEntry(workspaceID: Int64, entry: ShareEntry) {
-        InMemoryLedger.set(entry, in: &acls[workspaceID, default: WorkspaceACL()].users)
+        acls[workspaceID, default: WorkspaceACL()].set(entry, in: \.users)
         workspacesByUserEntry[entry.key, default: []].insert(workspaceID)
     }
 
@@ -184,7 +173,7 @@ public final class InMemoryLedger: LedgerWriter {
     }
 
     public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) {
-        InMemoryLedger.set(entry, in: &acls[workspaceID, default: WorkspaceACL()].groups)
+        acls[workspaceID, default: WorkspaceACL()].set(entry, in: \.groups)
         workspacesByGroupEntry[entry.key, default: []].insert(workspaceID)
     }
 

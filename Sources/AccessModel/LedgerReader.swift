@@ -68,4 +68,13 @@ public protocol LedgerReader {
     func webhook(key: String) throws -> WebhookRecord?
     /// Every webhook, sorted by key.
     func webhooks() throws -> [WebhookRecord]
+
+    /// A hint: the caller is about to read the records, groups and access rows on `workspaceID`
+    /// of these users. A store that pays a round trip per read fetches them together; the
+    /// answers are the same with or without it. The default does nothing.
+    func prefetch(userKeys: [String], workspaceID: Int64) throws
+}
+
+extension LedgerReader {
+    public func prefetch(userKeys: [String], workspaceID: Int64) throws {}
 }

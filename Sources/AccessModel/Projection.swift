@@ -302,7 +302,9 @@ private struct Step<Ledger: LedgerWriter> {
         guard !userKeys.isEmpty else { return }
         guard let workspace = try ledger.workspace(id: workspaceID) else { throw fail("no workspace \(workspaceID)") }
         let acl = try ledger.acl(workspaceID: workspaceID)
-        for key in Set(userKeys).sorted() {
+        let keys = Set(userKeys).sorted()
+        try ledger.prefetch(userKeys: keys, workspaceID: workspaceID)
+        for key in keys {
             let user = try ledger.user(key: key)
             let groupKeys = Step.needsGroups(acl, user) ? Set(try ledger.groupKeys(ofUser: key)) : []
             try recompute(workspace, acl: acl, userKey: key, user: user, groupKeys: groupKeys)

@@ -14,6 +14,18 @@ public struct WorkspaceACL: Sendable, Hashable {
     /// Whether the ACL has no entry at all (`shared:false`).
     public var isEmpty: Bool { users.isEmpty && groups.isEmpty }
 
+    /// Sets `entry` in `list` (``users`` or ``groups``): replaces the entry with its key, or
+    /// inserts it in key order.
+    public mutating func set(_ entry: ShareEntry, in list: WritableKeyPath<WorkspaceACL, [ShareEntry]>) {
+        let key = entry.key
+        if let index = self[keyPath: list].firstIndex(where: { $0.key == key }) {
+            self[keyPath: list][index] = entry
+        } else {
+            self[keyPath: list].insert(
+                entry, at: self[keyPath: list].firstIndex { $0.key > key } ?? self[keyPath: list].endIndex)
+        }
+    }
+
     /// The direct role of the user with this key, if any.
     public func role(ofUser key: String) -> WorkspaceRole? { users.first { $0.key == key }?.role }
 

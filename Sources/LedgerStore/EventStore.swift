@@ -13,6 +13,29 @@ public struct AppendContext: Sendable, Equatable {
     public var now: Timestamp
 }
 
+extension AppendContext {
+    /// Chains `event` after the head: the next position, the stream's next version (`versions`
+    /// holds each stream's current one, 0 when absent, and is advanced), the head's hash as its
+    /// `previous_hash`, and its own hash; the head becomes this event. The one place events are
+    /// chained, for appends and imports alike.
+    public mutating func chain(
+        _ event: NewEvent, actor: String, reason: String?, token: String? = nil, at occurredAt: Timestamp,
+        versions: inout [String: Int64]
+    ) -> RecordedEvent {
+        let version = versions[event.stream, default: 0] + 1
+        versions[event.stream] = version
+        var record = RecordedEvent(
+            position: position + 1, stream: event.stream, streamVersion: version, type: event.type, data: event.data,
+            actor: actor, reason: reason, token: token, occurredAt: occurredAt, recordedAt: now,
+            previousHash: hash, hash: [])
+        record.hash = EventHasher.expectedHash(of: record)
+        position = record.position
+        hash = record.hash
+        lastOccurredAt = occurredAt
+        return record
+    }
+}
+
 /// The hash-chained event log in PostgreSQL (`ledger_events`).
 ///
 /// Appending happens inside a transaction in two steps: ``lockForAppend()`` serialises writers
@@ -30,6 +53,28 @@ public struct EventStore {
         (extract(epoch FROM recorded_at) * 1000000)::bigint, previous_hash, hash, token
         """
 
+    /// The columns an event is written with, in the order ``insertStatements(_:)`` and the
+    /// importer's COPY (``copy(_:to:)``) give them.
+    static let writtenColumns =
+        "position, stream, stream_version, type, data, actor, reason, occurred_at, recorded_at, previous_hash, hash, token"
+
+    /// Encodes one event as a binary COPY row of ``writtenColumns``.
+    static func copy(_ record: RecordedEvent, to rows: inout BinaryCopyRows) {
+        rows.beginRow(fields: 12)
+        rows.int64(record.position)
+        rows.text(record.stream)
+        rows.int64(record.streamVersion)
+        rows.text(record.type)
+        rows.jsonb(record.data.canonicalString)
+        rows.text(record.actor)
+        rows.text(record.reason)
+        rows.timestamp(unixMicroseconds: record.occurredAt.microseconds)
+        rows.timestamp(unixMicroseconds: record.recordedAt.microseconds)
+        rows.bytea(record.previousHash)
+        rows.bytea(record.hash)
+        rows.text(record.token)
+    }
+
     public let connection: Connection
 
     public init(connection: Connection) { self.connection = connection }
@@ -42,23 +87,32 @@ public struct EventStore {
     ///
     /// Call inside ``Connection/transaction(maxAttempts:isolation:_:)`` (READ COMMITTED), before
     /// reading any state the command's rules depend on.
-    public func lockForAppend() throws -> AppendContext {
+    public func lockForAppend() throws -> AppendContext { try lockForAppend(then: []).context }
+
+    /// ``lockForAppend()``, then `reads` in the same round trip (after the lock is held, so they
+    /// see every committed append); returns their results too.
+    public func lockForAppend(then reads: [Statement]) throws -> (context: AppendContext, results: [QueryResult]) {
         precondition(connection.inTransaction, "lockForAppend() must run inside a transaction")
-        // Two statements in one round trip; the second takes its snapshot after the lock is held.
-        let results = try connection.pipeline([
-            Statement("SELECT pg_advisory_xact_lock($1)", [EventStore.appendLockKey]),
-            Statement(
-                """
-                SELECT h.position, h.hash, (extract(epoch FROM h.occurred_at) * 1000000)::bigint,
-                       (extract(epoch FROM c.now) * 1000000)::bigint,
-                       (SELECT position FROM projection_state)
-                FROM (SELECT clock_timestamp() AS now) c
-                LEFT JOIN LATERAL (
-                    SELECT position, hash, occurred_at FROM ledger_events ORDER BY position DESC LIMIT 1
-                ) h ON true
-                """),
-        ])
-        guard let row = results[1].first else { throw LedgerError.internal("could not read the head of the log") }
+        // The second statement takes its snapshot after the lock is held.
+        let results = try connection.pipeline(
+            [
+                Statement("SELECT pg_advisory_xact_lock($1)", [EventStore.appendLockKey]),
+                Statement(
+                    """
+                    SELECT h.position, h.hash, (extract(epoch FROM h.occurred_at) * 1000000)::bigint,
+                           (extract(epoch FROM c.now) * 1000000)::bigint,
+                           (SELECT position FROM projection_state)
+                    FROM (SELECT clock_timestamp() AS now) c
+                    LEFT JOIN LATERAL (
+                        SELECT position, hash, occurred_at FROM ledger_events ORDER BY position DESC LIMIT 1
+                    ) h ON true
+                    """),
+            ] + reads)
+        return (try EventStore.context(results[1]), Array(results.dropFirst(2)))
+    }
+
+    static func context(_ head: QueryResult) throws -> AppendContext {
+        guard let row = head.first else { throw LedgerError.internal("could not read the head of the log") }
         let now = Timestamp(microseconds: try row.int64(3))
         let head = try row.optionalInt64(0) ?? 0
         if let projected = try row.optionalInt64(4), projected > head {
@@ -111,78 +165,91 @@ public struct EventStore {
         _ events: [NewEvent], metadata: EventMetadata, context: inout AppendContext,
         expectedVersions: [String: Int64] = [:]
     ) throws -> [RecordedEvent] {
+        let recorded = try chain(events, metadata: metadata, context: &context, expectedVersions: expectedVersions)
+        for statement in EventStore.insertStatements(recorded) {
+            try EventStore.mapConflicts { _ = try connection.query(statement.sql, statement.parameters) }
+        }
+        return recorded
+    }
+
+    /// Gives `events` the positions after the head in `context`, their stream versions and
+    /// chained hashes, and advances `context`; nothing is written (``insertStatements(_:)``
+    /// writes them). Reads the streams' versions (one round trip).
+    /// - Throws: as ``append(_:metadata:context:expectedVersions:)``.
+    /// - Parameter knownVersions: versions already read under the lock (``streamVersionsStatement(_:)``),
+    ///   0 for a stream without events; only the other streams are read.
+    public func chain(
+        _ events: [NewEvent], metadata: EventMetadata, context: inout AppendContext,
+        expectedVersions: [String: Int64] = [:], knownVersions: [String: Int64] = [:]
+    ) throws -> [RecordedEvent] {
         guard !events.isEmpty else { return [] }
         let occurredAt = try EventStore.occurredAt(requested: metadata.occurredAt, context: context)
-        var versions = try streamVersions(Set(events.map(\.stream)).sorted())
+        var versions = knownVersions
+        let unknown = Set(events.map(\.stream)).subtracting(knownVersions.keys).sorted()
+        if !unknown.isEmpty { versions.merge(try streamVersions(unknown)) { _, read in read } }
         for (stream, expected) in expectedVersions where versions[stream, default: 0] != expected {
             throw LedgerError.conflict(
                 "stream \(stream) is at version \(versions[stream, default: 0]), expected \(expected)")
         }
-        var recorded: [RecordedEvent] = []
-        recorded.reserveCapacity(events.count)
-        var previousHash = context.hash
-        var position = context.position
-        for event in events {
-            position += 1
-            let version = versions[event.stream, default: 0] + 1
-            versions[event.stream] = version
-            var record = RecordedEvent(
-                position: position, stream: event.stream, streamVersion: version, type: event.type, data: event.data,
-                actor: metadata.actor, reason: metadata.reason, token: metadata.token, occurredAt: occurredAt,
-                recordedAt: context.now,
-                previousHash: previousHash, hash: [])
-            record.hash = EventHasher.expectedHash(of: record)
-            previousHash = record.hash
-            recorded.append(record)
+        return events.map {
+            context.chain($0, actor: metadata.actor, reason: metadata.reason, token: metadata.token, at: occurredAt, versions: &versions)
         }
-        try insert(recorded)
-        context.position = position
-        context.hash = previousHash
-        context.lastOccurredAt = occurredAt
-        return recorded
     }
 
-    /// Current version of each stream (absent streams are not in the result).
+    /// Translates a unique violation (another writer took the position or stream version) into
+    /// ``LedgerError/conflict(_:)``.
+    static func mapConflicts<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as PostgresError where error.isUniqueViolation {
+            throw LedgerError.conflict("a concurrent append took the same position or stream version: \(error)")
+        }
+    }
+
+    /// Current version of each stream (0 for a stream without events).
     func streamVersions(_ streams: [String]) throws -> [String: Int64] {
-        let result = try connection.query(
-            "SELECT stream, max(stream_version) FROM ledger_events WHERE stream = ANY($1::text[]) GROUP BY stream",
-            [streams])
+        let statement = EventStore.streamVersionsStatement(streams)
+        return try EventStore.streamVersions(try connection.query(statement.sql, statement.parameters))
+    }
+
+    /// Reads the current version of each stream of `streams` (each through the unique index's
+    /// last entry), and of the stream of the live workspace `OWNER/NAME` if `workspace` names one.
+    static func streamVersionsStatement(_ streams: [String], workspace: WorkspaceReference? = nil) -> Statement {
+        Statement(
+            """
+            SELECT s, coalesce((SELECT max(stream_version) FROM ledger_events WHERE stream = s), 0)
+            FROM unnest($1::text[] || ARRAY(SELECT 'workspace:' || id FROM workspaces
+                                             WHERE owner_key = $2 AND name_key = $3 AND status <> 'deleted')) s
+            """, [streams, workspace?.owner.key, workspace?.name.key])
+    }
+
+    /// The versions a ``streamVersionsStatement(_:workspace:)`` read.
+    static func streamVersions(_ result: QueryResult) throws -> [String: Int64] {
         var versions: [String: Int64] = [:]
         for row in result.rows { versions[try row.string(0)] = try row.int64(1) }
         return versions
     }
 
-    /// Inserts chained rows with multi-row INSERTs (one round trip per 1,000 events).
-    func insert(_ events: [RecordedEvent]) throws {
-        let columnsPerRow = 12
-        for chunkStart in stride(from: 0, to: events.count, by: 1_000) {
-            let chunk = events[chunkStart..<min(chunkStart + 1_000, events.count)]
-            var placeholders: [String] = []
-            var parameters: [any PostgresBindable] = []
-            parameters.reserveCapacity(chunk.count * columnsPerRow)
-            for (index, event) in chunk.enumerated() {
-                let base = index * columnsPerRow
-                placeholders.append(
-                    "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5)::jsonb, $\(base + 6), "
-                        + "$\(base + 7), $\(base + 8)::timestamptz, $\(base + 9)::timestamptz, $\(base + 10)::bytea, "
-                        + "$\(base + 11)::bytea, $\(base + 12))")
-                parameters +=
-                    [
-                        event.position, event.stream, event.streamVersion, event.type,
-                        PostgresText(event.data.canonicalString), event.actor, event.reason, event.occurredAt.canonical,
-                        event.recordedAt.canonical, ByteA(event.previousHash), ByteA(event.hash), event.token,
-                    ] as [any PostgresBindable]
-            }
-            do {
-                try connection.query(
-                    """
-                    INSERT INTO ledger_events (position, stream, stream_version, type, data, actor, reason,
-                                               occurred_at, recorded_at, previous_hash, hash, token)
-                    VALUES \(placeholders.joined(separator: ", "))
-                    """, parameters)
-            } catch let error as PostgresError where error.isUniqueViolation {
-                throw LedgerError.conflict("a concurrent append took the same position or stream version: \(error)")
-            }
+    /// The statements inserting chained events: set-based `INSERT`s of up to 1,000 events each.
+    static func insertStatements(_ events: [RecordedEvent]) -> [Statement] {
+        stride(from: 0, to: events.count, by: 1_000).map { start in
+            let chunk = events[start..<min(start + 1_000, events.count)]
+            func column(_ value: (RecordedEvent) -> String?) -> NullableTextArray { NullableTextArray(chunk.map(value)) }
+            return Statement(
+                """
+                INSERT INTO ledger_events (\(writtenColumns))
+                SELECT r.p::bigint, r.s, r.v::bigint, r.t, r.d::jsonb, r.a, r.rs, r.o::timestamptz, r.c::timestamptz,
+                       r.ph::bytea, r.h::bytea, r.k
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+                     AS r(p, s, v, t, d, a, rs, o, c, ph, h, k)
+                ORDER BY r.p::bigint
+                """,
+                [
+                    column { String($0.position) }, column(\.stream), column { String($0.streamVersion) },
+                    column(\.type), column(\.data.canonicalString), column(\.actor), column(\.reason),
+                    column(\.occurredAt.canonical), column(\.recordedAt.canonical),
+                    column { ByteA($0.previousHash).postgresText }, column { ByteA($0.hash).postgresText },
+                    column(\.token),
+                ])
         }
     }
 

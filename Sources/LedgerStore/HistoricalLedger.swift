@@ -78,7 +78,8 @@ public struct HistoricalLedger: LedgerReader {
     public func user(key: String) throws -> UserRecord? {
         try rows(
             """
-            SELECT h.username, h.kind, h.role, h.status FROM \(Self.latest("user_history", "h", where: "h.key = $2"))
+            SELECT \(PostgresLedger.qualified(PostgresLedger.userColumns, "h"))
+            FROM \(Self.latest("user_history", "h", where: "h.key = $2"))
             WHERE \(Self.valid("h"))
             """, [key]
         ).first.map(PostgresLedger.user)
@@ -137,7 +138,7 @@ public struct HistoricalLedger: LedgerReader {
 
     // MARK: Workspaces
 
-    static let workspaceColumns = "h.id, h.owner, h.name, h.template, h.status"
+    static let workspaceColumns = PostgresLedger.qualified(PostgresLedger.workspaceColumns, "h")
 
     public func workspace(id: Int64) throws -> WorkspaceRecord? {
         try rows(

@@ -1,71 +1,6 @@
 import AccessModel
 import PostgresClient
 
-/// One temporal projection table of `sql/0003_history.sql`: key columns, value columns, and the
-/// interval columns `from_position, from_time, to_position, to_time`.
-public struct HistoryTable: Sendable, Hashable {
-    public let name: String
-    public let keyColumns: [String]
-    public let valueColumns: [String]
-    /// Casts for value columns that are not `text` in SQL (e.g. `text[]`, `boolean`).
-    public let casts: [String: String]
-
-    public static let users = HistoryTable(
-        name: "user_history", keyColumns: ["key"], valueColumns: ["username", "kind", "role", "status"], casts: [:])
-    public static let groups = HistoryTable(
-        name: "group_history", keyColumns: ["key"], valueColumns: ["name", "is_deleted"],
-        casts: ["is_deleted": "boolean"])
-    public static let members = HistoryTable(
-        name: "member_history", keyColumns: ["group_key", "user_key"], valueColumns: [], casts: [:])
-    public static let workspaces = HistoryTable(
-        name: "workspace_history", keyColumns: ["id"],
-        valueColumns: ["owner", "owner_key", "name", "name_key", "template", "status"], casts: ["id": "bigint"])
-    public static let acl = HistoryTable(
-        name: "acl_history", keyColumns: ["workspace_id", "kind", "key"], valueColumns: ["name", "role"],
-        casts: ["workspace_id": "bigint"])
-    public static let access = HistoryTable(
-        name: "access_history", keyColumns: ["workspace_id", "user_key"],
-        valueColumns: ["username", "role", "held_role", "via"],
-        casts: ["workspace_id": "bigint", "via": "text[]"])
-
-    public static let all: [HistoryTable] = [.users, .groups, .members, .workspaces, .acl, .access]
-
-    /// Every column, in table order.
-    public var columns: [String] {
-        keyColumns + valueColumns + ["from_position", "from_time", "to_position", "to_time"]
-    }
-
-    func cast(_ column: String) -> String { casts[column].map { "::" + $0 } ?? "" }
-}
-
-/// One key or value column of a temporal table, typed as the column is.
-public enum HistoryValue: Sendable, Hashable {
-    case text(String?)
-    case int64(Int64)
-    case bool(Bool)
-    case textArray([String])
-
-    /// As a query parameter (with the casts of ``HistoryTable/casts``).
-    var bindable: any PostgresBindable {
-        switch self {
-        case .text(let value): return PostgresText(value)
-        case .int64(let value): return value
-        case .bool(let value): return value
-        case .textArray(let values): return values
-        }
-    }
-
-    /// Appends the value to binary COPY rows.
-    func write(to rows: inout BinaryCopyRows) {
-        switch self {
-        case .text(let value): rows.text(value)
-        case .int64(let value): rows.int64(value)
-        case .bool(let value): rows.bool(value)
-        case .textArray(let values): rows.textArray(values)
-        }
-    }
-}
-
 /// Where interval changes go: SQL statements on the live path, COPY batches during replay.
 public protocol HistorySink: AnyObject {
     /// Ends the open interval of `key` in `table` (if any) at `position`, and opens a new one
@@ -82,18 +17,6 @@ extension HistorySink {
         change(
             .access, key: HistoryTable.accessKey(workspaceID, userKey), values: row.map(HistoryTable.accessValues),
             position: position, time: time)
-    }
-}
-
-extension HistoryTable {
-    /// The key columns of an `access_history` row.
-    static func accessKey(_ workspaceID: Int64, _ userKey: String) -> [HistoryValue] {
-        [.int64(workspaceID), .text(userKey)]
-    }
-
-    /// The value columns of an `access_history` row: what a store keeps of an access row.
-    static func accessValues(_ row: AccessRow) -> [HistoryValue] {
-        [.text(row.username), .text(row.role?.rawValue), .text(row.heldRole?.rawValue), .textArray(row.via)]
     }
 }
 
@@ -127,58 +50,54 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
 
     public func upsertUser(_ user: UserRecord) throws {
         try base.upsertUser(user)
-        record(
-            .users, [.text(user.key)],
-            [.text(user.username), .text(user.kind.rawValue), .text(user.role.rawValue), .text(user.status.rawValue)])
+        let row = TableRow.user(user)
+        record(.users, row.key, row.values)
     }
 
     public func upsertGroup(_ group: GroupRecord) throws {
         try base.upsertGroup(group)
-        record(.groups, [.text(group.key)], [.text(group.name), .bool(group.isDeleted)])
+        let row = TableRow.group(group, withSource: false)
+        record(.groups, row.key, row.values)
     }
 
     public func addMember(groupKey: String, userKey: String) throws {
         try base.addMember(groupKey: groupKey, userKey: userKey)
-        record(.members, [.text(groupKey), .text(userKey)], [])
+        record(.members, TableRow.member(groupKey: groupKey, userKey: userKey), [])
     }
 
     public func removeMember(groupKey: String, userKey: String) throws {
         try base.removeMember(groupKey: groupKey, userKey: userKey)
-        record(.members, [.text(groupKey), .text(userKey)], nil)
+        record(.members, TableRow.member(groupKey: groupKey, userKey: userKey), nil)
     }
 
     public func upsertWorkspace(_ workspace: WorkspaceRecord) throws {
         try base.upsertWorkspace(workspace)
-        record(
-            .workspaces, [.int64(workspace.id)],
-            [
-                .text(workspace.owner), .text(workspace.ownerKey), .text(workspace.name), .text(workspace.nameKey),
-                .text(workspace.template), .text(workspace.status.rawValue),
-            ])
+        let row = TableRow.workspace(workspace)
+        record(.workspaces, row.key, row.values)
     }
 
     public func setUserEntry(workspaceID: Int64, entry: ShareEntry) throws {
         try base.setUserEntry(workspaceID: workspaceID, entry: entry)
         record(
-            .acl, [.int64(workspaceID), .text("user"), .text(entry.key)],
-            [.text(entry.name), .text(entry.role.rawValue)])
+            .acl, TableRow.aclKey(workspaceID: workspaceID, kind: "user", key: entry.key),
+            TableRow.entry(workspaceID: workspaceID, entry).values)
     }
 
     public func removeUserEntry(workspaceID: Int64, userKey: String) throws {
         try base.removeUserEntry(workspaceID: workspaceID, userKey: userKey)
-        record(.acl, [.int64(workspaceID), .text("user"), .text(userKey)], nil)
+        record(.acl, TableRow.aclKey(workspaceID: workspaceID, kind: "user", key: userKey), nil)
     }
 
     public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) throws {
         try base.setGroupEntry(workspaceID: workspaceID, entry: entry)
         record(
-            .acl, [.int64(workspaceID), .text("group"), .text(entry.key)],
-            [.text(entry.name), .text(entry.role.rawValue)])
+            .acl, TableRow.aclKey(workspaceID: workspaceID, kind: "group", key: entry.key),
+            TableRow.entry(workspaceID: workspaceID, entry).values)
     }
 
     public func removeGroupEntry(workspaceID: Int64, groupKey: String) throws {
         try base.removeGroupEntry(workspaceID: workspaceID, groupKey: groupKey)
-        record(.acl, [.int64(workspaceID), .text("group"), .text(groupKey)], nil)
+        record(.acl, TableRow.aclKey(workspaceID: workspaceID, kind: "group", key: groupKey), nil)
     }
 
     public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) throws {
@@ -238,58 +157,70 @@ public final class HistoryTrackingLedger<Base: LedgerWriter>: LedgerWriter {
     public func tokens(userKey: String) throws -> [TokenRecord] { try base.tokens(userKey: userKey) }
     public func webhook(key: String) throws -> WebhookRecord? { try base.webhook(key: key) }
     public func webhooks() throws -> [WebhookRecord] { try base.webhooks() }
+    public func prefetch(userKeys: [String], workspaceID: Int64) throws {
+        try base.prefetch(userKeys: userKeys, workspaceID: workspaceID)
+    }
 }
 
-/// The live path's sink: queues the interval statements of one command and sends them in one
-/// pipeline at ``flush()`` (nothing reads history while a command decides, so they can wait).
-public final class SQLHistorySink: HistorySink {
-    let connection: Connection
-    private var statements: [Statement] = []
+/// The live path's sink: keeps the interval changes of one command and turns them into
+/// set-based statements (``statements()``), sent in the command's one pipeline (nothing reads
+/// history while a command decides, so they can wait).
+///
+/// The first change of a key ends the interval the database holds open for it (if any); each
+/// later change in the same command ends the interval the one before it opened. The intervals
+/// are thus exactly those a statement per change would write, and those replay writes.
+public final class StagedHistory: HistorySink {
+    private struct Change {
+        var values: [HistoryValue]?
+        var position: Int64
+        var time: Timestamp
+    }
 
-    public init(connection: Connection) { self.connection = connection }
+    /// The changes of each key, in order, per table; keys in the order they first changed.
+    private var changes: [TableShape: [[HistoryValue]: [Change]]] = [:]
+    private var order: [TableShape: [[HistoryValue]]] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { changes.isEmpty }
 
     public func change(
         _ table: HistoryTable, key: [HistoryValue], values: [HistoryValue]?, position: Int64, time: Timestamp
     ) {
-        let keyMatch = table.keyColumns.enumerated().map { "\($1) = $\($0 + 3)\(table.cast($1))" }
-            .joined(separator: " AND ")
-        statements.append(
-            Statement(
-                "UPDATE \(table.name) SET to_position = $1, to_time = $2::timestamptz WHERE \(keyMatch) "
-                    + "AND to_position IS NULL",
-                [position, time.canonical] + key.map(\.bindable)))
-        guard let values else { return }
-        let columns = table.keyColumns + table.valueColumns
-        let placeholders = columns.enumerated().map { "$\($0 + 1)\(table.cast($1))" }
-        let count = columns.count
-        statements.append(
-            Statement(
-                "INSERT INTO \(table.name) (\(columns.joined(separator: ", ")), from_position, from_time) "
-                    + "VALUES (\(placeholders.joined(separator: ", ")), $\(count + 1), $\(count + 2)::timestamptz)",
-                key.map(\.bindable) + values.map(\.bindable) + [position, time.canonical]))
+        let change = Change(values: values, position: position, time: time)
+        if changes[table]?[key]?.append(change) == nil {
+            changes[table, default: [:]][key] = [change]
+            order[table, default: []].append(key)
+        }
     }
 
-    /// Queued statements from which a batch runs with sequential scans disabled.
-    static let largeBatch = 256
-
-    /// Sends the queued statements, then `after` in the same pipeline (one round trip in all).
-    ///
-    /// A large batch (a share with `Everyone`, say) runs with sequential scans disabled: each
-    /// closing `UPDATE` has its index (`*_open_idx`), but when the table was last analysed
-    /// empty PostgreSQL plans it as a sequential scan, and every `UPDATE` of the batch would then
-    /// read all the rows inserted before it. `SET LOCAL … TO DEFAULT` afterwards restores the
-    /// setting for the rest of the transaction.
-    /// - Returns: the results of `after`.
-    @discardableResult
-    public func flush(then after: [Statement] = []) throws -> [QueryResult] {
-        defer { statements.removeAll() }
-        let batch =
-            statements.count < Self.largeBatch
-            ? statements
-            : [Statement("SET LOCAL enable_seqscan = off")] + statements
-                + [Statement("SET LOCAL enable_seqscan TO DEFAULT")]
-        let all = batch + after
-        guard !all.isEmpty else { return [] }
-        return Array(try connection.pipeline(all).suffix(after.count))
+    /// The statements that record the changes: every table's closing `UPDATE` first (it must
+    /// not close the intervals this command opens), then every table's `INSERT`. Keys for which
+    /// `hasNoOpenInterval` holds are left out of the `UPDATE`.
+    public func statements(hasNoOpenInterval: (TableShape, [HistoryValue]) -> Bool = { _, _ in false }) -> [Statement] {
+        var closes: [Statement] = []
+        var inserts: [Statement] = []
+        for table in TableShape.all {
+            guard let keys = order[table], let byKey = changes[table] else { continue }
+            var firsts: [(key: [HistoryValue], position: Int64, time: Timestamp)] = []
+            var rows: [[HistoryValue]] = []
+            for key in keys {
+                let list = byKey[key] ?? []
+                guard let first = list.first else { continue }
+                if !hasNoOpenInterval(table, key) { firsts.append((key, first.position, first.time)) }
+                for (index, change) in list.enumerated() {
+                    guard let values = change.values else { continue }
+                    let end = index + 1 < list.count ? list[index + 1] : nil
+                    rows.append(
+                        key + values + [
+                            .int64(change.position), .timestamp(change.time), end.map { .int64($0.position) } ?? .text(nil),
+                            .timestamp(end?.time),
+                        ])
+                }
+            }
+            if !firsts.isEmpty { closes.append(table.closeIntervals(firsts)) }
+            if !rows.isEmpty { inserts.append(table.insertIntervals(rows)) }
+        }
+        return closes + inserts
     }
 }

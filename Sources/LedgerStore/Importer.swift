@@ -157,10 +157,7 @@ struct ImportLoader {
         case stop
     }
 
-    static let copySQL = """
-        COPY ledger_events (position, stream, stream_version, type, data, actor, reason, occurred_at,
-                            recorded_at, previous_hash, hash, token) FROM STDIN (FORMAT binary)
-        """
+    static let copySQL = "COPY ledger_events (\(EventStore.writtenColumns)) FROM STDIN (FORMAT binary)"
 
     let tx: Connection
     let policy: RefusalPolicy
@@ -213,20 +210,11 @@ struct ImportLoader {
             var recorded: [RecordedEvent] = []
             recorded.reserveCapacity(decision.events.count)
             for event in decision.events {
-                let new = event.newEvent
-                let version = versions[new.stream, default: 0] + 1
-                versions[new.stream] = version
-                var record = RecordedEvent(
-                    position: context.position + 1, stream: new.stream, streamVersion: version, type: new.type,
-                    data: new.data, actor: decision.actor, reason: item.reason, occurredAt: occurredAt,
-                    recordedAt: context.now, previousHash: context.hash, hash: [])
-                record.hash = EventHasher.expectedHash(of: record)
+                let record = context.chain(
+                    event.newEvent, actor: decision.actor, reason: item.reason, at: occurredAt, versions: &versions)
                 try apply(event, record.position, occurredAt)
-                append(record)
+                EventStore.copy(record, to: &rows)
                 recorded.append(record)
-                context.position = record.position
-                context.hash = record.hash
-                context.lastOccurredAt = occurredAt
                 report.events += 1
             }
             followUps += Ledger.webhookDelivery(for: item.command, decided: zip(decision.events, recorded))
@@ -251,23 +239,6 @@ struct ImportLoader {
         _ = try EventStore.occurredAt(requested: time, context: context, field: "occurred_at")
         previous = (time, line)
         return time
-    }
-
-    /// Encodes one row of `ledger_events` (the columns of ``copySQL``).
-    private mutating func append(_ record: RecordedEvent) {
-        rows.beginRow(fields: 12)
-        rows.int64(record.position)
-        rows.text(record.stream)
-        rows.int64(record.streamVersion)
-        rows.text(record.type)
-        rows.jsonb(record.data.canonicalString)
-        rows.text(record.actor)
-        rows.text(record.reason)
-        rows.timestamp(unixMicroseconds: record.occurredAt.microseconds)
-        rows.timestamp(unixMicroseconds: record.recordedAt.microseconds)
-        rows.bytea(record.previousHash)
-        rows.bytea(record.hash)
-        rows.text(record.token)
     }
 
     /// Sends the queued rows, starting the COPY with the first.

@@ -12,10 +12,8 @@ extension PostgresLedger {
             users[user.key] = user
         }
         var groups: [String: GroupRecord] = [:]
-        for row in try connection.query("SELECT name, source, is_deleted FROM groups").rows {
-            let group = GroupRecord(
-                name: try row.string(0), source: try Self.enumValue(row, 1, as: GroupSource.self),
-                isDeleted: try row.bool(2))
+        for row in try connection.query("SELECT \(Self.groupColumns) FROM groups").rows {
+            let group = try Self.group(row)
             groups[group.key] = group
         }
         var members: [String: Set<String>] = [:]

@@ -1,11 +1,11 @@
 import AccessModel
 import PostgresClient
 
-/// The projection tables of `sql/0002_projections.sql` behind AccessModel's ``LedgerWriter``:
-/// the live path runs the same ``Rules`` and ``Projection`` code against this as replay runs
-/// against ``InMemoryLedger``. Every method is one indexed, parameterised statement. The
-/// temporal tables are written by ``HistoryTrackingLedger`` around it.
-public struct PostgresLedger: LedgerWriter {
+/// The projection tables of `sql/0002_projections.sql` behind AccessModel's ``LedgerReader``:
+/// the read side, and what a command's ``StagedLedger`` reads through (it writes the tables
+/// itself, set-based). Every method is one indexed, parameterised statement; the columns it
+/// reads and how a row becomes a record are defined once here.
+public struct PostgresLedger: LedgerReader {
     public let connection: Connection
 
     public init(connection: Connection) { self.connection = connection }
@@ -32,6 +32,11 @@ public struct PostgresLedger: LedgerWriter {
         let inner = text.dropFirst().dropLast()
         guard !inner.isEmpty else { return [] }
         return inner.split(separator: ",").map { String($0).replacingQuotes() }
+    }
+
+    /// `columns` (a list like ``userColumns``) each qualified with table alias `alias`.
+    static func qualified(_ columns: String, _ alias: String) -> String {
+        columns.split(separator: ", ").map { "\(alias).\($0)" }.joined(separator: ", ")
     }
 
     static let userColumns = "username, kind, role, status"
@@ -96,12 +101,19 @@ public struct PostgresLedger: LedgerWriter {
 
     public func activeUserCount() throws -> Int { try count("SELECT count(*) FROM users WHERE status = 'active'") }
 
+    static let groupColumns = "name, source, is_deleted"
+    static func group(_ row: Row) throws -> GroupRecord {
+        GroupRecord(
+            name: try row.string(0), source: try enumValue(row, 1, as: GroupSource.self), isDeleted: try row.bool(2))
+    }
+
     public func group(key: String) throws -> GroupRecord? {
-        try connection.queryPrepared("SELECT name, source, is_deleted FROM groups WHERE key = $1", [key]).first.map { row in
-            GroupRecord(
-                name: try row.string(0), source: try Self.enumValue(row, 1, as: GroupSource.self),
-                isDeleted: try row.bool(2))
-        }
+        try connection.queryPrepared("SELECT \(Self.groupColumns) FROM groups WHERE key = $1", [key]).first.map(
+            Self.group)
+    }
+
+    static func entries(_ result: QueryResult) throws -> [ShareEntry] {
+        try result.rows.map { ShareEntry(name: try $0.string(0), role: try enumValue($0, 1, as: WorkspaceRole.self)) }
     }
 
     public func memberKeys(ofGroup groupKey: String) throws -> [String] {
@@ -147,12 +159,7 @@ public struct PostgresLedger: LedgerWriter {
             Statement("SELECT username, role FROM workspace_user_acl WHERE workspace_id = $1", [workspaceID]),
             Statement("SELECT name, role FROM workspace_group_acl WHERE workspace_id = $1", [workspaceID]),
         ])
-        func entries(_ result: QueryResult) throws -> [ShareEntry] {
-            try result.rows.map {
-                ShareEntry(name: try $0.string(0), role: try Self.enumValue($0, 1, as: WorkspaceRole.self))
-            }
-        }
-        return WorkspaceACL(users: try entries(results[0]), groups: try entries(results[1]))
+        return WorkspaceACL(users: try Self.entries(results[0]), groups: try Self.entries(results[1]))
     }
 
     public func workspaceIDs(sharedWithUser userKey: String) throws -> [Int64] {
@@ -227,117 +234,6 @@ public struct PostgresLedger: LedgerWriter {
 
     public func webhooks() throws -> [WebhookRecord] {
         try connection.queryPrepared("SELECT \(Self.webhookColumns) FROM webhooks ORDER BY key").rows.map(Self.webhook)
-    }
-
-    // MARK: LedgerWriter
-
-    public func upsertUser(_ user: UserRecord) throws {
-        try connection.query(
-            """
-            INSERT INTO users (key, username, kind, role, status) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (key) DO UPDATE SET username = $2, kind = $3, role = $4, status = $5
-            """, [user.key, user.username, user.kind.rawValue, user.role.rawValue, user.status.rawValue])
-    }
-
-    public func upsertGroup(_ group: GroupRecord) throws {
-        try connection.query(
-            """
-            INSERT INTO groups (key, name, source, is_deleted) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (key) DO UPDATE SET name = $2, source = $3, is_deleted = $4
-            """, [group.key, group.name, group.source.rawValue, group.isDeleted])
-    }
-
-    public func addMember(groupKey: String, userKey: String) throws {
-        try connection.query(
-            "INSERT INTO group_members (group_key, user_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            [groupKey, userKey])
-    }
-
-    public func removeMember(groupKey: String, userKey: String) throws {
-        try connection.query("DELETE FROM group_members WHERE group_key = $1 AND user_key = $2", [groupKey, userKey])
-    }
-
-    public func upsertWorkspace(_ workspace: WorkspaceRecord) throws {
-        try connection.query(
-            """
-            INSERT INTO workspaces (id, owner, owner_key, name, name_key, template, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (id) DO UPDATE SET owner = $2, owner_key = $3, name = $4, name_key = $5, template = $6,
-                status = $7
-            """,
-            [
-                workspace.id, workspace.owner, workspace.ownerKey, workspace.name, workspace.nameKey,
-                workspace.template, workspace.status.rawValue,
-            ])
-    }
-
-    public func setUserEntry(workspaceID: Int64, entry: ShareEntry) throws {
-        try connection.query(
-            """
-            INSERT INTO workspace_user_acl (workspace_id, user_key, username, role) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (workspace_id, user_key) DO UPDATE SET username = $3, role = $4
-            """, [workspaceID, entry.key, entry.name, entry.role.rawValue])
-    }
-
-    public func removeUserEntry(workspaceID: Int64, userKey: String) throws {
-        try connection.query(
-            "DELETE FROM workspace_user_acl WHERE workspace_id = $1 AND user_key = $2", [workspaceID, userKey])
-    }
-
-    public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) throws {
-        try connection.query(
-            """
-            INSERT INTO workspace_group_acl (workspace_id, group_key, name, role) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (workspace_id, group_key) DO UPDATE SET name = $3, role = $4
-            """, [workspaceID, entry.key, entry.name, entry.role.rawValue])
-    }
-
-    public func removeGroupEntry(workspaceID: Int64, groupKey: String) throws {
-        try connection.query(
-            "DELETE FROM workspace_group_acl WHERE workspace_id = $1 AND group_key = $2", [workspaceID, groupKey])
-    }
-
-    public func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) throws {
-        try connection.query(
-            """
-            INSERT INTO access (workspace_id, user_key, username, role, held_role, via)
-            VALUES ($1, $2, $3, $4, $5, $6::text[])
-            ON CONFLICT (workspace_id, user_key) DO UPDATE
-            SET username = $3, role = $4, held_role = $5, via = $6::text[]
-            """,
-            [row.workspaceID, row.userKey, row.username, row.role?.rawValue, row.heldRole?.rawValue, row.via])
-    }
-
-    public func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) throws {
-        try connection.query("DELETE FROM access WHERE workspace_id = $1 AND user_key = $2", [workspaceID, userKey])
-    }
-
-    public func upsertWebhook(_ webhook: WebhookRecord) throws {
-        try connection.query(
-            """
-            INSERT INTO webhooks (key, name, url, types) VALUES ($1, $2, $3, $4::text[])
-            ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, url = EXCLUDED.url, types = EXCLUDED.types
-            """, [webhook.key, webhook.name, webhook.url, webhook.types])
-    }
-
-    public func removeWebhook(key: String) throws {
-        try connection.query("DELETE FROM webhooks WHERE key = $1", [key])
-    }
-
-    public func upsertToken(_ token: TokenRecord) throws {
-        try connection.query(
-            """
-            INSERT INTO tokens (user_key, name_key, username, name, lifetime_seconds, secret_sha256, created_at,
-                                expires_at, revoked_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9::timestamptz)
-            ON CONFLICT (user_key, name_key) DO UPDATE
-            SET username = $3, name = $4, lifetime_seconds = $5, secret_sha256 = $6, created_at = $7::timestamptz,
-                expires_at = $8::timestamptz, revoked_at = $9::timestamptz
-            """,
-            [
-                token.userKey, token.nameKey, token.username, token.name, token.lifetimeSeconds, token.secretSHA256,
-                token.createdAt.canonical, token.expiresAt.canonical, token.revokedAt?.canonical,
-            ])
     }
 }
 

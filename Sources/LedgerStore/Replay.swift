@@ -67,10 +67,7 @@ struct StageClock {
 /// ``ProjectionRebuild``, which `import` (``HistoryImport``) shares.
 public struct Replay {
     /// The projection tables, in the order they are built and swapped.
-    public static let currentTables = [
-        "users", "groups", "group_members", "workspaces", "workspace_user_acl", "workspace_group_acl", "access",
-        "tokens", "webhooks", "projection_state",
-    ]
+    public static let currentTables = TableShape.current.map(\.name) + ["projection_state"]
     public static var tables: [String] { currentTables + HistoryTable.all.map(\.name) }
     static let scratchSchema = "accessledger_rebuild"
 
@@ -132,86 +129,45 @@ public struct Replay {
         return rebuild.count
     }
 
+    /// Writes the current tables from `state` (and `head` to `projection_state`) with binary
+    /// COPYs into `schema`, each row encoded as the live path writes it (``TableRow``).
     func copyCurrentState(_ state: LedgerSnapshot, head: Int64, to tx: Connection, schema: String) throws {
-        /// Copies one row per element of `items`, each written as `columns` by `row`.
-        func copy<Items: Sequence>(
-            _ table: String, _ columns: String, _ items: Items, _ row: (Items.Element, inout BinaryCopyRows) -> Void
-        ) throws {
-            let count = columns.split(separator: ",").count
-            var rows = BinaryCopyRows()
-            for item in items {
-                rows.beginRow(fields: count)
-                row(item, &rows)
+        typealias Row = (key: [HistoryValue], values: [HistoryValue])
+        func copy(_ table: TableShape, _ rows: some Sequence<Row>) throws {
+            var encoded = BinaryCopyRows()
+            for row in rows {
+                encoded.beginRow(fields: table.columns.count)
+                for value in row.key { value.write(to: &encoded) }
+                for value in row.values { value.write(to: &encoded) }
             }
-            try tx.copyIn("COPY \(schema).\(table) (\(columns)) FROM STDIN (FORMAT binary)", binary: rows)
+            try tx.copyIn(
+                "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)",
+                binary: encoded)
         }
-        try copy("users", "key, username, kind, role, status", state.users.values) { user, rows in
-            for text in [user.key, user.username, user.kind.rawValue, user.role.rawValue, user.status.rawValue] {
-                rows.text(text)
-            }
-        }
-        try copy("groups", "key, name, source, is_deleted", state.groups.values) { group, rows in
-            rows.text(group.key)
-            rows.text(group.name)
-            rows.text(group.source.rawValue)
-            rows.bool(group.isDeleted)
-        }
+        try copy(.currentUsers, state.users.values.lazy.map(TableRow.user))
+        try copy(.currentGroups, state.groups.values.lazy.map { TableRow.group($0, withSource: true) })
         try copy(
-            "group_members", "group_key, user_key",
-            state.members.lazy.flatMap { group, users in users.map { (group, $0) } }
-        ) { member, rows in
-            rows.text(member.0)
-            rows.text(member.1)
-        }
-        try copy("workspaces", "id, owner, owner_key, name, name_key, template, status", state.workspaces.values) {
-            workspace, rows in
-            rows.int64(workspace.id)
-            for text in [
-                workspace.owner, workspace.ownerKey, workspace.name, workspace.nameKey, workspace.template,
-                workspace.status.rawValue,
-            ] { rows.text(text) }
-        }
-        func entries(_ table: String, _ columns: String, _ list: (WorkspaceACL) -> [ShareEntry]) throws {
-            try copy(table, columns, state.acls.flatMap { id, acl in list(acl).map { (id, $0) } }) { item, rows in
-                rows.int64(item.0)
-                rows.text(item.1.key)
-                rows.text(item.1.name)
-                rows.text(item.1.role.rawValue)
-            }
-        }
-        try entries("workspace_user_acl", "workspace_id, user_key, username, role", \.users)
-        try entries("workspace_group_acl", "workspace_id, group_key, name, role", \.groups)
+            .currentMembers,
+            state.members.lazy.flatMap { group, users in
+                users.map { Row(TableRow.member(groupKey: group, userKey: $0), []) }
+            })
+        try copy(.currentWorkspaces, state.workspaces.values.lazy.map(TableRow.workspace))
         try copy(
-            "access", "workspace_id, user_key, username, role, held_role, via",
-            state.access.values.lazy.flatMap(\.values)
-        ) { row, rows in
-            rows.int64(row.workspaceID)
-            rows.text(row.userKey)
-            rows.text(row.username)
-            rows.text(row.role?.rawValue)
-            rows.text(row.heldRole?.rawValue)
-            rows.textArray(row.via)
-        }
+            .userEntries, state.acls.lazy.flatMap { id, acl in acl.users.map { TableRow.entry(workspaceID: id, $0) } })
         try copy(
-            "tokens",
-            "user_key, name_key, username, name, lifetime_seconds, secret_sha256, created_at, expires_at, revoked_at",
-            state.tokens.values
-        ) { token, rows in
-            for text in [token.userKey, token.nameKey, token.username, token.name] { rows.text(text) }
-            rows.int64(token.lifetimeSeconds)
-            rows.text(token.secretSHA256)
-            rows.timestamp(unixMicroseconds: token.createdAt.microseconds)
-            rows.timestamp(unixMicroseconds: token.expiresAt.microseconds)
-            rows.timestamp(unixMicroseconds: token.revokedAt?.microseconds)
-        }
-        try copy("webhooks", "key, name, url, types", state.webhooks.values) { webhook, rows in
-            for text in [webhook.key, webhook.name, webhook.url] { rows.text(text) }
-            rows.textArray(webhook.types)
-        }
-        try copy("projection_state", "id, position", [head]) { head, rows in
-            rows.bool(true)
-            rows.int64(head)
-        }
+            .groupEntries, state.acls.lazy.flatMap { id, acl in acl.groups.map { TableRow.entry(workspaceID: id, $0) } })
+        try copy(
+            .currentAccess,
+            state.access.values.lazy.flatMap(\.values).map {
+                Row(TableShape.accessKey($0.workspaceID, $0.userKey), TableShape.accessValues($0))
+            })
+        try copy(.currentTokens, state.tokens.values.lazy.map(TableRow.token))
+        try copy(.currentWebhooks, state.webhooks.values.lazy.map(TableRow.webhook))
+        var position = BinaryCopyRows()
+        position.beginRow(fields: 2)
+        position.bool(true)
+        position.int64(head)
+        try tx.copyIn("COPY \(schema).projection_state (id, position) FROM STDIN (FORMAT binary)", binary: position)
     }
 
     /// Index builds under way (``startIndexes(of:reading:on:schema:)``): the connections they
@@ -408,7 +364,7 @@ final class ReplayHistorian: Sendable {
                     connections.append(connection)
                     streams[table] = try CopyInStream(
                         connection,
-                        sql: "COPY \(schema).\(table.name) (\(table.columns.joined(separator: ", "))) "
+                        sql: "COPY \(schema).\(table.name) (\(table.historyColumns.joined(separator: ", "))) "
                             + "FROM STDIN (FORMAT binary)")
                 }
             } catch {

@@ -38,6 +38,11 @@ public final class Connection {
     /// of each statement of an answer). `nil` (the default) costs one test per statement.
     public var statementObserver: ((Statement) -> Void)?
 
+    /// How many times this connection has waited for the server: one per ``query(_:_:)``,
+    /// ``queryPrepared(_:_:)``, ``stream(_:_:_:)``, COPY or ``pipeline(_:)`` (however many
+    /// statements it holds). Tests and the benchmark read it to count a command's round trips.
+    public private(set) var roundTrips = 0
+
     /// Opens a connection.
     /// - Parameters:
     ///   - conninfo: a libpq connection string (`host=/tmp dbname=x`) or URI (`postgresql://…`).
@@ -80,11 +85,25 @@ public final class Connection {
     /// True while the connection is usable.
     public var isOpen: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
-    /// Whether a transaction block is open (`BEGIN` without `COMMIT`/`ROLLBACK`).
-    public var inTransaction: Bool {
+    /// Whether a transaction block is open (`BEGIN` without `COMMIT`/`ROLLBACK`), or begun
+    /// lazily (``transaction(maxAttempts:isolation:lazyBegin:_:)``) and not yet sent.
+    public var inTransaction: Bool { pendingBegin != nil || serverInTransaction }
+
+    /// Whether the server has a transaction block open on this connection.
+    private var serverInTransaction: Bool {
         guard let handle else { return false }
         let status = PQtransactionStatus(handle)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// The `BEGIN` of a lazily begun transaction, until the first round trip carries it.
+    private var pendingBegin: String?
+
+    /// Sends the pending `BEGIN` on its own (for calls that cannot carry it).
+    private func sendPendingBegin() throws {
+        guard let begin = pendingBegin else { return }
+        pendingBegin = nil
+        try query(begin)
     }
 
     // MARK: Queries
@@ -93,7 +112,9 @@ public final class Connection {
     /// - Throws: ``PostgresError``.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> QueryResult {
+        if pendingBegin != nil { return try pipeline([Statement(sql, parameters)])[0] }
         let connection = try open()
+        roundTrips += 1
         statementObserver?(Statement(sql, parameters))
         let result = Connection.withParameters(parameters) { count, values in
             PQexecParams(connection, sql, count, nil, values, nil, nil, 0)
@@ -104,6 +125,8 @@ public final class Connection {
 
     /// Names of the statements ``queryPrepared(_:_:)`` prepared on this connection, by SQL text.
     private var prepared: [String: String] = [:]
+    /// Texts ``queryPrepared(_:_:)`` ran once, unprepared.
+    private var seenOnce: Set<String> = []
 
     /// ``query(_:_:)`` through a named prepared statement, prepared on this connection the first
     /// time this SQL text is run: later runs skip parsing, and once PostgreSQL settles on a
@@ -112,14 +135,21 @@ public final class Connection {
     /// are parameters anyway). Prepared statements outlive transactions, and PostgreSQL replans
     /// them when a table they read is replaced.
     @discardableResult
+    ///
+    /// The first run of a text goes unprepared (one round trip, as ``query(_:_:)``): a
+    /// connection that runs it once, as the CLI's do, never pays for preparing it.
     public func queryPrepared(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> QueryResult {
+        guard prepared[sql] != nil || !seenOnce.insert(sql).inserted else { return try query(sql, parameters) }
+        try sendPendingBegin()
         let connection = try open()
+        roundTrips += 1
         statementObserver?(Statement(sql, parameters))
         let name: String
         if let known = prepared[sql] {
             name = known
         } else {
             name = "al_\(prepared.count + 1)"
+            roundTrips += 1
             let result = PQprepare(connection, name, sql, 0, nil)
             defer { PQclear(result) }
             _ = try Connection.check(result, connection)
@@ -154,7 +184,9 @@ public final class Connection {
     public func stream(
         _ sql: String, _ parameters: [any PostgresBindable] = [], _ body: (Row) throws -> Void
     ) throws {
+        try sendPendingBegin()
         let connection = try open()
+        roundTrips += 1
         let sent = Connection.withParameters(parameters) { count, values in
             PQsendQueryParams(connection, sql, count, nil, values, nil, nil, 0)
         }
@@ -182,10 +214,18 @@ public final class Connection {
     /// Sends all statements at once (libpq pipeline mode) and waits for one sync: many small
     /// statements cost about one round trip. Statements run in order; after the first failure
     /// the rest are skipped and that failure is thrown. Outside a transaction each statement
-    /// commits on its own, so wrap the call in ``transaction(maxAttempts:_:)`` for atomicity.
+    /// commits on its own, so wrap the call in ``transaction(maxAttempts:isolation:lazyBegin:_:)``
+    /// for atomicity. A lazily begun transaction's `BEGIN` goes first in the same round trip.
     public func pipeline(_ statements: [Statement]) throws -> [QueryResult] {
-        let connection = try open()
         guard !statements.isEmpty else { return [] }
+        guard let begin = pendingBegin else { return try send(pipeline: statements) }
+        pendingBegin = nil
+        return Array(try send(pipeline: [Statement(begin)] + statements).dropFirst())
+    }
+
+    private func send(pipeline statements: [Statement]) throws -> [QueryResult] {
+        let connection = try open()
+        roundTrips += 1
         guard PQenterPipelineMode(connection) == 1 else { throw failure(connection) }
         defer { PQexitPipelineMode(connection) }
         for statement in statements {
@@ -223,18 +263,29 @@ public final class Connection {
     /// Runs `body` inside `BEGIN … COMMIT`. On a serialization failure or deadlock the whole
     /// transaction is rolled back and run again, up to `maxAttempts` times; any other error rolls
     /// back and is rethrown at once.
+    ///
+    /// With `lazyBegin`, `BEGIN` is not sent on its own: the body's first statement carries it
+    /// (in one pipeline, one round trip). The body may end the transaction itself by sending
+    /// `COMMIT` last in its final pipeline; then nothing more is sent.
     /// - Throws: the body's error, or the last ``PostgresError`` when every attempt failed.
     public func transaction<T>(
-        maxAttempts: Int = 5, isolation: String = "READ COMMITTED", _ body: (Connection) throws -> T
+        maxAttempts: Int = 5, isolation: String = "READ COMMITTED", lazyBegin: Bool = false,
+        _ body: (Connection) throws -> T
     ) throws -> T {
         precondition(["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"].contains(isolation))
         var attempt = 0
         while true {
             attempt += 1
-            try query("BEGIN ISOLATION LEVEL " + isolation)
+            if lazyBegin { pendingBegin = "BEGIN ISOLATION LEVEL " + isolation } else {
+                try query("BEGIN ISOLATION LEVEL " + isolation)
+            }
             do {
                 let value = try body(self)
-                try query("COMMIT")
+                if pendingBegin != nil {
+                    pendingBegin = nil  // nothing was sent: nothing to commit
+                } else if serverInTransaction {
+                    try query("COMMIT")
+                }
                 return value
             } catch let error as PostgresError where error.isRetryable && attempt < maxAttempts {
                 rollbackQuietly()
@@ -248,7 +299,8 @@ public final class Connection {
     }
 
     private func rollbackQuietly() {
-        if inTransaction { _ = try? query("ROLLBACK") }
+        pendingBegin = nil
+        if serverInTransaction { _ = try? query("ROLLBACK") }
     }
 
     // MARK: COPY
@@ -257,6 +309,7 @@ public final class Connection {
     /// server from trusted names) and returns at once, so that several connections can work at
     /// the same time; ``finishSent()`` waits for the outcome. Nothing else may run in between.
     public func send(_ sql: String) throws {
+        try sendPendingBegin()
         let connection = try open()
         guard PQsendQuery(connection, sql) == 1 else { throw failure(connection) }
     }
@@ -308,6 +361,7 @@ public final class Connection {
 
     /// Starts the COPY `sql`, lets `write` send its data, ends it and returns the rows loaded.
     private func copyIn(_ sql: String, write: ((borrowing [UInt8]) throws -> Void) throws -> Void) throws -> Int {
+        roundTrips += 1
         try startCopyIn(sql)
         do {
             try write { bytes in try putCopyData(bytes) }
@@ -321,6 +375,7 @@ public final class Connection {
 
     /// Sends `sql`, which must start a `COPY … FROM STDIN`.
     func startCopyIn(_ sql: String) throws {
+        try sendPendingBegin()
         let connection = try open()
         let start = PQexec(connection, sql)
         let status = start.map { PQresultStatus($0) }

@@ -56,6 +56,17 @@ extension Array: PostgresBindable where Element == String {
     }
 }
 
+/// A `text[]` parameter whose elements may be SQL NULL: the columns of set-based statements
+/// (`unnest($1::text[], …)`), one element per row.
+public struct NullableTextArray: PostgresBindable, Sendable {
+    public var elements: [String?]
+    public init(_ elements: [String?]) { self.elements = elements }
+    public var postgresText: String? {
+        "{" + elements.map { $0.map { "\"" + $0.replacingBackslashesAndQuotes() + "\"" } ?? "NULL" }
+            .joined(separator: ",") + "}"
+    }
+}
+
 extension String {
     fileprivate func replacingBackslashesAndQuotes() -> String {
         var out = ""

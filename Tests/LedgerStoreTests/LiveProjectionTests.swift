@@ -103,19 +103,8 @@ struct LiveProjectionTests {
             refused > 10 && appended > 100,
             "the sequence exercised both paths: \(appended) appended, \(refused) refused")
 
-        let replayed = InMemoryLedger()
-        try EventStore(connection: connection).forEachEvent { event in try Projection.apply(event, to: replayed) }
+        try StagedCommandTests.expectLiveEqualsReplay(connection)
         let live = try PostgresLedger(connection: connection).snapshot()
-        #expect(live == replayed.snapshot())
-
-        // access_history holds exactly the intervals the replay's access changes describe.
-        let intervals = try connection.query(
-            "SELECT workspace_id, user_key, from_position FROM access_history ORDER BY 3, 1, 2"
-        ).rows.map { "\($0[0] ?? "")/\($0[1] ?? "")@\($0[2] ?? "")" }
-        let expected = replayed.accessChanges.filter { $0.row != nil }
-            .sorted { ($0.position, $0.workspaceID, $0.userKey) < ($1.position, $1.workspaceID, $1.userKey) }
-            .map { "\($0.workspaceID)/\($0.userKey)@\($0.position)" }
-        #expect(intervals == expected)
         let open = try connection.query("SELECT count(*) FROM access_history WHERE to_position IS NULL").first
         #expect(try open?.int64(0) == Int64(live.access.values.map(\.count).reduce(0, +)))
         #expect(try EventStore(connection: connection).verify().ok)

@@ -231,4 +231,55 @@ struct PostgresClientTests {
         #expect(received.first?.channel == "ledger appended")
         #expect(received.first?.senderPID == sender.backendPID)
     }
+
+    @Test func aLazyTransactionSendsBeginWithItsFirstStatementAndMayCommitInItsLast() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE t (v int)")
+        func trips(_ body: () throws -> Void) rethrows -> Int {
+            let before = connection.roundTrips
+            try body()
+            return connection.roundTrips - before
+        }
+        // Nothing sent: nothing to begin or commit.
+        var open = false
+        let none = try trips { try connection.transaction(lazyBegin: true) { tx in open = tx.inTransaction } }
+        #expect(none == 0 && open)
+        // BEGIN rides with the insert; COMMIT on its own.
+        let two = try trips {
+            try connection.transaction(lazyBegin: true) { tx in _ = try tx.query("INSERT INTO t VALUES (1)") }
+        }
+        #expect(two == 2)
+        // COMMIT at the end of the body's pipeline: one round trip in all.
+        let one = try trips {
+            try connection.transaction(lazyBegin: true) { tx in
+                _ = try tx.pipeline([Statement("INSERT INTO t VALUES (2)"), Statement("COMMIT")])
+            }
+        }
+        #expect(one == 1)
+        // A failure rolls back what the first round trip did.
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try connection.transaction(lazyBegin: true) { tx in
+                try tx.query("INSERT INTO t VALUES (3)")
+                throw Boom()
+            }
+        }
+        #expect(!connection.inTransaction)
+        #expect(try connection.query("SELECT string_agg(v::text, ',' ORDER BY v) FROM t").first?[0] == "1,2")
+    }
+
+    @Test func aPreparedQueryIsPreparedOnItsSecondRun() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        var trips: [Int] = []
+        for value in 1...3 {
+            let before = connection.roundTrips
+            #expect(try connection.queryPrepared("SELECT $1::int + 1", [value]).first?[0] == String(value + 1))
+            trips.append(connection.roundTrips - before)
+        }
+        #expect(trips == [1, 2, 1], "run unprepared, then prepared and run, then run")
+    }
 }
