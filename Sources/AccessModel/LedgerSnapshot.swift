@@ -1,5 +1,5 @@
-/// All projected state of an ``InMemoryLedger``, comparable with `==` (e.g. live state against a
-/// replay of the log). Keys are identity keys (lowercased names) or workspace ids.
+/// All projected state of an ``InMemoryLedger`` or an ``InternedLedger``, comparable with `==`
+/// (e.g. live state against a replay of the log). Keys are identity keys (lowercased names) or workspace ids.
 public struct LedgerSnapshot: Sendable, Hashable {
     /// Users by key.
     public var users: [String: UserRecord]

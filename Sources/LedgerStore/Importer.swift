@@ -60,7 +60,7 @@ public struct Importer {
             try connection.transaction { tx in
                 var loader = try ImportLoader(tx, refused: .skip, batchSize: batchSize)
                 // The state as of the current head, from the log itself.
-                let state = InMemoryLedger(recordingAccessChanges: false)
+                let state = InternedLedger()
                 try EventStore(connection: tx).forEachEvent(through: loader.context.position) {
                     try Projection.apply($0, to: state)
                 }

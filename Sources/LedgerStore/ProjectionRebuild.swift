@@ -5,8 +5,8 @@ import PostgresClient
 /// order: what ``Replay`` does with the log, and what an import (``HistoryImport``) does with the
 /// log followed by the events it decides.
 ///
-/// The events go through ``Projection`` into an ``InMemoryLedger`` (``state``, which the rules can
-/// decide against) and their intervals to a ``ReplayHistorian`` that streams them into the scratch
+/// The events go through ``Projection`` into an ``InternedLedger`` (``state``, which the rules can
+/// decide against; it answers as ``InMemoryLedger`` does, on integer keys) and their intervals to a ``ReplayHistorian`` that streams them into the scratch
 /// tables over connections of its own. ``finish(head:)`` writes the current tables and builds
 /// every index; the caller then compares or swaps (``Replay/swap(_:)``) in its own transaction,
 /// which holds the append lock for the whole rebuild.
@@ -19,9 +19,9 @@ final class ProjectionRebuild {
     private let setup: Connection
     private let historian: ReplayHistorian
     private let sink: QueuedHistorySink
-    private let ledger: HistoryTrackingLedger<InMemoryLedger>
+    private let ledger: HistoryTrackingLedger<InternedLedger>
     /// The projections as of the last event applied.
-    var state: InMemoryLedger { ledger.base }
+    var state: InternedLedger { ledger.base }
     /// Events applied so far.
     private(set) var count: Int64 = 0
     /// Seconds spent in each stage.
@@ -54,7 +54,7 @@ final class ProjectionRebuild {
         self.setup = setup
         historian = ReplayHistorian(connect: connect, schema: schema)
         sink = QueuedHistorySink(historian: historian)
-        ledger = HistoryTrackingLedger(base: InMemoryLedger(recordingAccessChanges: false), sink: sink)
+        ledger = HistoryTrackingLedger(base: InternedLedger(), sink: sink)
     }
 
     /// Applies the log's events through `head`, read and decoded on a thread of its own while the

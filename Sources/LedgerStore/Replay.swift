@@ -56,7 +56,7 @@ struct StageClock {
 /// One transaction (on the *target* connection, as the tables' owner) takes the append lock
 /// for the whole rebuild, so writers wait rather than fail, and ends with the swap, so readers
 /// see the old tables until it commits and the new ones after. Meanwhile the log is streamed
-/// through ``Projection`` into an ``InMemoryLedger`` (memory follows the size of the current
+/// through ``Projection`` into an ``InternedLedger`` (memory follows the size of the current
 /// state, not the length of the log), and the rebuilt tables are filled in a scratch schema
 /// over connections of their own: each temporal table receives its closed intervals through
 /// a binary COPY that stays open for the whole replay, so the server stores them while the

@@ -9,7 +9,7 @@ enum ImportStages {
     /// Decides every command against an in-memory state, applies its events, hashes them and
     /// renders their COPY rows, as the importer does, without a database. Returns the events.
     static func decideInMemory(_ history: GeneratedHistory) throws -> Int {
-        let state = InMemoryLedger(recordingAccessChanges: false)
+        let state = InternedLedger()
         var versions: [String: Int64] = [:]
         var previousHash = EventHasher.genesis
         var position: Int64 = 0

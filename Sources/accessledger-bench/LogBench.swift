@@ -104,7 +104,7 @@ struct LogBench {
             try EventStore(connection: reader).forEachEvent { _ in count += 1 }
         }
         let apply = try rates("read, decode and apply in memory", events, warm: true) {
-            let memory = InMemoryLedger(recordingAccessChanges: false)
+            let memory = InternedLedger()
             try EventStore(connection: reader).forEachEvent { try Projection.apply($0, to: memory) }
         }
         let rawChild = try childRuns(.rawRead, events, conninfo: conninfo)

@@ -1,6 +1,6 @@
 /// The size of a generated organisation and history, and how long each measurement runs.
 struct Preset: Sendable {
-    /// `quick`, `full` or `tiny` (the small log `as_of` is compared with in quick mode).
+    /// `quick`, `medium`, `full` or `tiny` (the small log `as_of` is compared with in quick mode).
     var name: String
     /// Users, the bootstrap owner and the IdP-sync account included; about 5% are service accounts.
     var users: Int
@@ -51,6 +51,14 @@ struct Preset: Sendable {
         appendWindows: 6, appendWindowSeconds: 3, smallLog: "quick", serviceRequests: 10_000, serviceRounds: 5,
         serviceWarmup: 1_000, serviceRoundSeconds: 60, reportRepetitions: 5)
 
+    /// About 100k events, 2,000 users, 200 groups, 10,000 workspaces: for measuring one phase
+    /// (e.g. `--only log`) at a size where the stages show, without the 20 minutes of `full`.
+    static let medium = Preset(
+        name: "medium", users: 2_000, groups: 200, workspaces: 10_000, events: 100_000, largestGroup: 400,
+        everyoneWorkspaces: 2, queryRepetitions: 300, queryWarmup: 30, extraImports: 1, logRepetitions: 2,
+        appendWindows: 4, appendWindowSeconds: 2, smallLog: "tiny", serviceRequests: 2_000, serviceRounds: 3,
+        serviceWarmup: 300, serviceRoundSeconds: 30)
+
     /// About 1k events: the small log of `as_of` in quick mode.
     static let tiny = Preset(
         name: "tiny", users: 60, groups: 8, workspaces: 150, events: 1_000, largestGroup: 20,
@@ -58,6 +66,6 @@ struct Preset: Sendable {
         appendWindows: 0, appendWindowSeconds: 0, smallLog: nil)
 
     static func named(_ name: String) -> Preset? {
-        [quick, full, tiny].first { $0.name == name }
+        [quick, medium, full, tiny].first { $0.name == name }
     }
 }
