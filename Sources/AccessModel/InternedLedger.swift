@@ -317,19 +317,9 @@ public final class InternedLedger: LedgerWriter {
         }
     }
 
-    /// Sets `entry` in a list sorted by key, replacing the entry with the same key.
-    private static func set(_ entry: ShareEntry, in entries: inout [ShareEntry]) {
-        let key = entry.key
-        if let index = entries.firstIndex(where: { $0.key == key }) {
-            entries[index] = entry
-        } else {
-            entries.insert(entry, at: entries.firstIndex { $0.key > key } ?? entries.endIndex)
-        }
-    }
-
     public func setUserEntry(workspaceID: Int64, entry: ShareEntry) {
         let index = internWorkspace(workspaceID)
-        InternedLedger.set(entry, in: &workspaceSlots[index].acl.users)
+        workspaceSlots[index].acl.set(entry, in: \.users)
         users[Int(internUser(entry.key))].entries.insert(workspaceID)
     }
 
@@ -340,7 +330,7 @@ public final class InternedLedger: LedgerWriter {
 
     public func setGroupEntry(workspaceID: Int64, entry: ShareEntry) {
         let index = internWorkspace(workspaceID)
-        InternedLedger.set(entry, in: &workspaceSlots[index].acl.groups)
+        workspaceSlots[index].acl.set(entry, in: \.groups)
         groups[Int(internGroup(entry.key))].entries.insert(workspaceID)
     }
 
