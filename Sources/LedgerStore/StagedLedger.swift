@@ -35,6 +35,9 @@ final class StagedLedger: LedgerWriter {
     /// The keys of ``access`` per workspace, and the workspaces whose every row is in ``access``.
     private var accessKeys: [Int64: Set<String>] = [:]
     private var completeAccess: Set<Int64> = []
+    /// The rows pending revocation on the command's workspace as read with the lock: the answer
+    /// to ``pendingAccessRows(workspaceID:)`` until the command writes an access row or a workspace.
+    private var pending: [Int64: [AccessRow]] = [:]
     /// Access rows read from the table as absent (``hasNoOpenInterval(_:_:)``).
     private var readAbsent: Set<AccessKey> = []
 
@@ -92,7 +95,8 @@ final class StagedLedger: LedgerWriter {
 
     /// The reads of what a command names (``CommandFootprint``) and of its actor, sent with the
     /// append lock: the users and groups, the workspace, its ACL, the named users' rows on it,
-    /// the named users' groups and the named groups' members, and the versions of the streams
+    /// the named users' groups and the named groups' members, the workspace's rows pending
+    /// revocation (a start, stop or restart rewrites them), and the versions of the streams
     /// the command's events are likely to go to. ``remember(_:of:actor:)`` takes the results.
     static func reads(of footprint: CommandFootprint, actor: String?) -> [Statement] {
         let users = keys(footprint, actor: actor)
@@ -116,6 +120,9 @@ final class StagedLedger: LedgerWriter {
             Statement(
                 "SELECT group_key, user_key FROM group_members WHERE group_key = ANY($1::text[])",
                 [footprint.groupKeys]),
+            Statement(
+                "SELECT \(PostgresLedger.accessColumns) FROM \(PostgresLedger.accessFrom) "
+                    + "WHERE \(named) AND a.held_role IS NOT NULL", workspace),
             EventStore.streamVersionsStatement(
                 users.map { "user:" + $0 } + footprint.groupKeys.map { "group:" + $0 },
                 workspace: footprint.workspace),
@@ -146,12 +153,13 @@ final class StagedLedger: LedgerWriter {
             acls[workspace.id] = WorkspaceACL(
                 users: try PostgresLedger.entries(results[3]), groups: try PostgresLedger.entries(results[4]))
             try rememberRows(results[5], of: users, on: workspace.id)
+            pending[workspace.id] = try results[8].rows.map(PostgresLedger.access)
         }
         for key in users { groupsOfUser[key] = [] }
         for row in results[6].rows { groupsOfUser[try row.string(0), default: []].insert(try row.string(1)) }
         for key in footprint.groupKeys { members[key] = [] }
         for row in results[7].rows { members[try row.string(0), default: []].insert(try row.string(1)) }
-        return try EventStore.streamVersions(results[8])
+        return try EventStore.streamVersions(results[9])
     }
 
     func prefetch(userKeys: [String], workspaceID: Int64) throws {
@@ -325,6 +333,9 @@ final class StagedLedger: LedgerWriter {
     }
 
     func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] {
+        if let rows = pending[workspaceID], writes[.currentAccess] == nil, writes[.currentWorkspaces] == nil {
+            return rows
+        }
         try sendWrites(touching: [.currentAccess, .currentWorkspaces])
         return try base.pendingAccessRows(workspaceID: workspaceID)
     }
