@@ -15,9 +15,10 @@ struct BenchOptions {
     }
 
     static let usage = """
-        usage: accessledger-bench [--quick | --full] [--seed N]
+        usage: accessledger-bench [--quick | --medium | --full] [--seed N]
 
           --quick    about 10k events: proves the harness works (CI); no thresholds
+          --medium   about 100k events, 2,000 users, 200 groups, 10,000 workspaces (minutes)
           --full     1,000,000 events, 10,000 users, 1,000 groups, 50,000 workspaces
           --seed N   seed of the generated organisation, history and samples (default 1)
 
@@ -47,6 +48,7 @@ struct BenchOptions {
         while let argument = rest.popFirst() {
             switch argument {
             case "--quick": preset = .quick
+            case "--medium": preset = .medium
             case "--full": preset = .full
             case "--seed":
                 guard let text = rest.popFirst(), let value = UInt64(text) else {

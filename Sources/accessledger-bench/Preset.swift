@@ -51,6 +51,14 @@ struct Preset: Sendable {
         appendWindows: 6, appendWindowSeconds: 3, smallLog: "quick", serviceRequests: 10_000, serviceRounds: 5,
         serviceWarmup: 1_000, serviceRoundSeconds: 60, reportRepetitions: 5)
 
+    /// About 100k events, between `quick` and `full`: a log long enough that the log phase
+    /// measures reading and hashing rather than starting processes, in minutes.
+    static let medium = Preset(
+        name: "medium", users: 2_000, groups: 200, workspaces: 10_000, events: 100_000, largestGroup: 300,
+        everyoneWorkspaces: 2, queryRepetitions: 300, queryWarmup: 30, extraImports: 0, logRepetitions: 3,
+        appendWindows: 4, appendWindowSeconds: 1, smallLog: "quick", serviceRequests: 2_000, serviceRounds: 3,
+        serviceWarmup: 200, serviceRoundSeconds: 20)
+
     /// About 1k events: the small log of `as_of` in quick mode.
     static let tiny = Preset(
         name: "tiny", users: 60, groups: 8, workspaces: 150, events: 1_000, largestGroup: 20,
@@ -58,6 +66,6 @@ struct Preset: Sendable {
         appendWindows: 0, appendWindowSeconds: 0, smallLog: nil)
 
     static func named(_ name: String) -> Preset? {
-        [quick, full, tiny].first { $0.name == name }
+        [quick, medium, full, tiny].first { $0.name == name }
     }
 }
