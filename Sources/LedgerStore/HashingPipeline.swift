@@ -12,6 +12,10 @@ import Synchronization
 /// thread, only the canonical encoding and SHA-256 of each event (which need nothing of the
 /// events before it) run in parallel. At most ``depth`` batches are in flight, so memory stays
 /// constant whatever the length of the log.
+///
+/// Measured (README, "Verify since"): on 2 shared cores with the server local, a second thread
+/// changes nothing measurable, as the server's side of the read bounds `verify`; it pays where the
+/// client's share is larger (more cores, a remote server).
 final class HashingPipeline {
     /// Batches submitted and not yet handed back, oldest first.
     private var pending: [PendingBatch] = []

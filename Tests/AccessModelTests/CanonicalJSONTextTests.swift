@@ -128,7 +128,8 @@ import Testing
         func write(_ value: JSONValue) -> String {
             switch value {
             case .string(let text): return string(text)
-            case .array(let items): return "[" + space() + items.map { write($0) + space() }.joined(separator: "," + space()) + "]"
+            case .array(let items):
+                return "[" + space() + items.map { write($0) + space() }.joined(separator: "," + space()) + "]"
             case .object(let members):
                 var keys = Array(members.keys)
                 keys.shuffle(using: &rng)
@@ -194,17 +195,25 @@ import Testing
         (#"{}"#, #"{}"#),
         (#" [ ] "#, #"[]"#),
         (#"{"b": 1, "a": {"d": [], "c": {}}}"#, #"{"a":{"c":{},"d":[]},"b":1}"#),
-        (#"{"aa": 1, "b": 2, "a": 3, "ab": 4, "B": 5, "é": 6, "z": 7}"#, #"{"B":5,"a":3,"aa":1,"ab":4,"b":2,"z":7,"é":6}"#),
+        (
+            #"{"aa": 1, "b": 2, "a": 3, "ab": 4, "B": 5, "é": 6, "z": 7}"#,
+            #"{"B":5,"a":3,"aa":1,"ab":4,"b":2,"z":7,"é":6}"#
+        ),
         (#"{"a": 1, "a": 2}"#, #"{"a":2}"#),
         (#"{"a\"": 1, "a": 2}"#, #"{"a":2,"a\"":1}"#),
         (#"{"\u0041": 1, "B": 2}"#, #"{"A":1,"B":2}"#),
-        (#"["\u0000", "\u001f", "\u001F", "\u0008\u0009\u000a\u000c\u000d"]"#, #"["\u0000","\u001f","\u001f","\b\t\n\f\r"]"#),
+        (
+            #"["\u0000", "\u001f", "\u001F", "\u0008\u0009\u000a\u000c\u000d"]"#,
+            #"["\u0000","\u001f","\u001f","\b\t\n\f\r"]"#
+        ),
         (#"["\u2028\u2029", "\ud83d\ude00", "😀", "\/"]"#, "[\"\u{2028}\u{2029}\",\"😀\",\"😀\",\"/\"]"),
         (#"["quote \" backslash \\ tab \t"]"#, #"["quote \" backslash \\ tab \t"]"#),
         (#"[0, -0, 007, -007, -0012]"#, #"[0,0,7,-7,-12]"#),
         (#"[9223372036854775807, -9223372036854775808]"#, #"[9223372036854775807,-9223372036854775808]"#),
-        (#"[1000000000000000000, -1000000000000000000, 9223372036854775799, -9223372036854775799]"#,
-         #"[1000000000000000000,-1000000000000000000,9223372036854775799,-9223372036854775799]"#),
+        (
+            #"[1000000000000000000, -1000000000000000000, 9223372036854775799, -9223372036854775799]"#,
+            #"[1000000000000000000,-1000000000000000000,9223372036854775799,-9223372036854775799]"#
+        ),
         (#"[true, false, null]"#, #"[true,false,null]"#),
         ("\"raw\u{1}control\"", #""raw\u0001control""#),
         (#"  "top level"  "#, #""top level""#),
@@ -217,7 +226,8 @@ import Testing
 
     /// Everything the parser refuses is refused with the parser's own error.
     @Test(arguments: [
-        "", " ", "1.0", "1e3", "1E3", "-", "--1", "99999999999999999999", "9223372036854775808", "18446744073709551615", "9300000000000000000", "-9223372036854775810",
+        "", " ", "1.0", "1e3", "1E3", "-", "--1", "99999999999999999999", "9223372036854775808", "18446744073709551615",
+        "9300000000000000000", "-9223372036854775810",
         "10000000000000000000",
         "-9223372036854775809", "{", "}", "[1,]", "[,1]", #"{"a":1,}"#, #"{,}"#, #"{"a" 1}"#, #"{"a":}"#,
         #"{a:1}"#, "[1 2]", "nul", "nulll", "tru", "[true false]", #""unterminated"#, #""\x""#, #""\u12""#,
@@ -242,11 +252,12 @@ import Testing
         ]
         for text in texts {
             #expect(Self.fast(text) == Self.definition(text), "\(text)")
-            #expect(!text.withUnsafeBufferPointer { buffer in
-                var writer = CanonicalJSONText()
-                var out: [UInt8] = []
-                return writer.writeFast(buffer, into: &out)
-            })
+            #expect(
+                !text.withUnsafeBufferPointer { buffer in
+                    var writer = CanonicalJSONText()
+                    var out: [UInt8] = []
+                    return writer.writeFast(buffer, into: &out)
+                })
         }
     }
 

@@ -118,7 +118,9 @@ struct FastVerificationTests {
 
     /// The payloads as PostgreSQL prints them take the fast path, to the tree's bytes.
     /// Keys with escapes go to the parser by design: the ledger's payload keys are identifiers.
-    static func expectFastPathForStoredPayloads(_ connection: Connection, sourceLocation: SourceLocation = #_sourceLocation)
+    static func expectFastPathForStoredPayloads(
+        _ connection: Connection, sourceLocation: SourceLocation = #_sourceLocation
+    )
         throws
     {
         var writer = CanonicalJSONText()
@@ -265,7 +267,8 @@ struct FastVerificationTests {
         let store = EventStore(connection: owner)
         try Self.expectSameReports(store)
         try Self.expectSameReports(store, expectHeads: [ExpectedHead(position: 0, hash: EventHasher.genesis)])
-        try Self.expectSameReports(store, expectHeads: [ExpectedHead(position: 0, hash: [UInt8](repeating: 1, count: 32))])
+        try Self.expectSameReports(
+            store, expectHeads: [ExpectedHead(position: 0, hash: [UInt8](repeating: 1, count: 32))])
         try Self.expectSameReports(store, expectHeads: [ExpectedHead(position: 3, hash: EventHasher.genesis)])
         let events = try TestDatabase.append(
             (0..<2_345).map { NewEvent(stream: "s", type: "test_event", data: ["n": .int(Int64($0))]) }, on: owner)
@@ -273,7 +276,9 @@ struct FastVerificationTests {
             ExpectedHead(position: $0.element.position, hash: $0.element.hash, name: "checkpoint on line \($0.offset)")
         }
         #expect(try Self.expectSameReports(store, expectHeads: heads).ok)
-        #expect(try Self.expectSameReports(store, expectHeads: heads + [ExpectedHead(position: 1_500, hash: [])]).ok == false)
+        #expect(
+            try Self.expectSameReports(store, expectHeads: heads + [ExpectedHead(position: 1_500, hash: [])]).ok
+                == false)
         #expect(try Self.expectSameReports(store, expectHeads: [ExpectedHead(position: 9_999, hash: [])]).ok == false)
     }
 
