@@ -134,6 +134,35 @@ struct FastVerificationTests {
         }
     }
 
+    /// The envelope is written member by member; it must be the canonical object the README
+    /// describes (as the encoder built it before: a `JSONValue.object`, sorted by the encoder).
+    @Test func theEnvelopeIsTheCanonicalObjectOfVersionsOneAndTwo() {
+        var rng = SplitMix64(seed: 77)
+        let texts = ["alice", "", "tést “actor” \u{2028}", "quote \" \\", "\n\u{1}", "😀", "workspace:12"]
+        for _ in 0..<2_000 {
+            let token: String? = rng.below(2) == 0 ? nil : rng.pick(texts)
+            let reason: String? = rng.below(2) == 0 ? nil : rng.pick(texts)
+            let data = Self.payload(&rng)
+            let (position, version) = (Int64(bitPattern: rng.next()), Int64(bitPattern: rng.next()) >> rng.below(64))
+            let times = (
+                Timestamp(microseconds: Int64(bitPattern: rng.next()) % 300_000_000_000_000_000),
+                Timestamp(microseconds: Int64(bitPattern: rng.next()) % 300_000_000_000_000_000)
+            )
+            let (stream, type, actor) = (rng.pick(texts), rng.pick(texts), rng.pick(texts))
+            var members: [String: JSONValue] = [
+                "v": .int(token == nil ? 1 : 2), "position": .int(position), "stream": .string(stream),
+                "stream_version": .int(version), "type": .string(type), "data": data, "actor": .string(actor),
+                "reason": reason.map(JSONValue.string) ?? .null, "occurred_at": .string(times.0.canonical),
+                "recorded_at": .string(times.1.canonical),
+            ]
+            if let token { members["token"] = .string(token) }
+            let written = EventHasher.canonicalBytes(
+                position: position, stream: stream, streamVersion: version, type: type, data: data, actor: actor,
+                reason: reason, token: token, occurredAt: times.0, recordedAt: times.1)
+            #expect(written == JSONValue.object(members).canonicalBytes())
+        }
+    }
+
     @Test func generatedPayloadsStoredInPostgreSQLHashTheSameOnEveryPath() throws {
         let db = try TestDatabase.create()
         defer { db.drop() }
