@@ -100,9 +100,16 @@ extension JSONValue {
         }
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    /// Appends the canonical encoding of the string `s` (quoted and escaped as above).
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        writeString(utf8: s.utf8, into: &out)
+    }
+
+    /// ``writeString(_:into:)`` for a string given as its UTF-8 bytes, which must be
+    /// well-formed (as a `String`'s are).
+    public static func writeString(utf8: some Sequence<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])

@@ -14,6 +14,40 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// This is the spelling used inside the hash chain's canonical encoding.
     public var canonical: String { format(fractionDigits: 6) }
 
+    /// Appends ``canonical`` to `out` as UTF-8, the same bytes, without building a `String`
+    /// (for years 0–9999; other years take ``canonical`` itself).
+    public func writeCanonical(into out: inout [UInt8]) {
+        let (days, rest) = dayAndTime
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        guard (0...9999).contains(year) else {
+            out.append(contentsOf: canonical.utf8)
+            return
+        }
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: 48 + value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        let seconds = rest / 1_000_000
+        digits(year, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2)
+        out.append(UInt8(ascii: "."))
+        digits(rest % 1_000_000, 6)
+        out.append(UInt8(ascii: "Z"))
+    }
+
     /// RFC 3339 in UTC for people and JSON output: fractional digits only when non-zero
     /// (`2026-11-27T10:00:00Z`, `2026-11-27T10:00:00.25Z`).
     public var rfc3339: String { format(fractionDigits: nil) }

@@ -24,32 +24,46 @@ public struct VerifyReport: Sendable, Equatable {
 /// stays constant whatever the length of the log.
 public struct ChainVerifier: Sendable {
     public private(set) var expectedPosition: Int64 = 1
-    public private(set) var previousHash: [UInt8] = EventHasher.genesis
+    /// The hash of the last good event (32 zero bytes before the first).
+    public var previousHash: [UInt8] { previous.bytes }
     public private(set) var previousOccurredAt: Timestamp?
     public private(set) var checked: Int64 = 0
+    private var previous = EventDigest(genesis: ())
 
     public init() {}
 
     /// Checks `event`; returns the problem, or `nil` and advances when it is good.
     public mutating func check(_ event: RecordedEvent) -> String? {
-        if event.position != expectedPosition {
-            return event.position > expectedPosition
-                ? "position \(expectedPosition) is missing (next is \(event.position))"
-                : "position \(event.position) appears out of order"
+        check(
+            position: event.position, previousHash: EventDigest(event.previousHash), occurredAt: event.occurredAt,
+            hash: EventDigest(event.hash), expectedHash: EventDigest(EventHasher.expectedHash(of: event)))
+    }
+
+    /// Checks an event given by the fields the chain needs; `expectedHash` is evaluated only
+    /// when the checks before it pass. Returns the problem, or `nil` and advances.
+    /// A `nil` hash (a stored value that is not 32 bytes) matches nothing.
+    mutating func check(
+        position: Int64, previousHash: EventDigest?, occurredAt: Timestamp, hash: EventDigest?,
+        expectedHash: @autoclosure () -> EventDigest?
+    ) -> String? {
+        if position != expectedPosition {
+            return position > expectedPosition
+                ? "position \(expectedPosition) is missing (next is \(position))"
+                : "position \(position) appears out of order"
         }
-        if event.previousHash != previousHash {
-            return "previous_hash does not match the hash of position \(event.position - 1)"
+        if previousHash != previous {
+            return "previous_hash does not match the hash of position \(position - 1)"
         }
-        if let previousOccurredAt, event.occurredAt < previousOccurredAt {
-            return "occurred_at \(event.occurredAt.rfc3339) is earlier than the previous event's "
+        if let previousOccurredAt, occurredAt < previousOccurredAt {
+            return "occurred_at \(occurredAt.rfc3339) is earlier than the previous event's "
                 + previousOccurredAt.rfc3339
         }
-        if EventHasher.expectedHash(of: event) != event.hash {
+        guard let hash, hash == expectedHash() else {
             return "hash does not match the event's contents (the event was altered)"
         }
         expectedPosition += 1
-        previousHash = event.hash
-        previousOccurredAt = event.occurredAt
+        previous = hash
+        previousOccurredAt = occurredAt
         checked += 1
         return nil
     }
@@ -105,6 +119,17 @@ extension EventStore {
     func verifyLog(expectHeads: [ExpectedHead], projectedPosition: Int64, progress: (Int64) -> Void) throws
         -> VerifyReport
     {
+        try verifyLog(
+            expectHeads: expectHeads, projectedPosition: projectedPosition, threads: HashingPipeline.defaultThreads,
+            progress: progress)
+    }
+
+    /// Reads the log as binary COPY on this thread and hashes it on `threads` others
+    /// (``HashingPipeline``; 0: on this one); the checks run here, in position order, and stop
+    /// at the first bad event, so the report is the same whatever `threads` is.
+    func verifyLog(expectHeads: [ExpectedHead], projectedPosition: Int64, threads: Int, progress: (Int64) -> Void)
+        throws -> VerifyReport
+    {
         var verifier = ChainVerifier()
         var failure: (position: Int64, problem: String)?
         // An expected head that is no longer part of the log vouches for none of its events: the
@@ -121,28 +146,56 @@ extension EventStore {
             failure = (0, mismatch(bad, found: EventHasher.genesis))
             headRewritten = true
         }
-        do {
-            try forEachEvent { event in
-                guard failure == nil else { throw Stop() }
+        /// Checks the hashed rows of one batch, in order; throws `Stop` at the first bad one.
+        func check(_ rows: [HashedRow]) throws {
+            for row in rows {
+                let event: HashedEvent
+                switch row {
+                case .event(let hashed): event = hashed
+                case .unreadable(let unreadable):
+                    eventsRead += 1
+                    failure = (
+                        unreadable.position,
+                        "\(unreadable.problem): the event was altered (its stored form does not hash to its hash)"
+                    )
+                    throw Stop()
+                case .failed(let error): throw error
+                }
                 eventsRead += 1
-                if let problem = verifier.check(event) {
+                if let problem = verifier.check(
+                    position: event.position, previousHash: event.previousHash, occurredAt: event.occurredAt,
+                    hash: event.hash, expectedHash: event.expectedHash)
+                {
                     failure = (min(event.position, verifier.expectedPosition), problem)
                     throw Stop()
                 }
-                if let bad = expected[event.position]?.first(where: { $0.hash != event.hash }) {
-                    failure = (event.position, mismatch(bad, found: event.hash))
+                if let heads = expected[event.position], let hash = event.hash?.bytes,
+                    let bad = heads.first(where: { $0.hash != hash })
+                {
+                    failure = (event.position, mismatch(bad, found: hash))
                     headRewritten = true
                     throw Stop()
                 }
                 if verifier.checked % 10_000 == 0 { progress(verifier.checked) }
             }
-        } catch is Stop {
-        } catch let unreadable as UnreadableEvent {
-            eventsRead += 1
-            failure = (
-                unreadable.position,
-                "\(unreadable.problem): the event was altered (its stored form does not hash to its hash)"
-            )
+        }
+        if failure == nil {
+            let pipeline = HashingPipeline(threads: threads)
+            var batches = EventBatchBuilder()
+            do {
+                try connection.copyOut(EventStore.copyOfTheLog) { message in
+                    try batches.append(message)
+                    if batches.count >= EventStore.verifyBatchSize { try pipeline.submit(batches.take(), take: check) }
+                }
+                guard batches.ended else { throw BinaryCopyOutput.malformed("no trailer") }
+                try pipeline.submit(batches.take(), take: check)
+                try pipeline.finish(take: check)
+            } catch is Stop {
+                pipeline.abandon()
+            } catch {
+                pipeline.abandon()
+                throw error
+            }
         }
         let logEnd = verifier.expectedPosition - 1
         if failure == nil,
@@ -165,4 +218,7 @@ extension EventStore {
             ok: failure == nil, events: eventsRead, head: head, firstBadPosition: failure?.position,
             problem: failure?.problem)
     }
+
+    /// Events per batch handed to a hashing thread (about 0.3 MB of COPY data).
+    static let verifyBatchSize = 1_000
 }

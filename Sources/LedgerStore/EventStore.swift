@@ -285,8 +285,7 @@ public struct EventStore {
         let dataText = try row.string(4)
         let data: JSONValue
         do { data = try JSONValue.parse(dataText) } catch {
-            throw UnreadableEvent(
-                position: try row.int64(0), problem: "its data is not a payload accessledger writes (\(error))")
+            throw UnreadableEvent.payload(position: try row.int64(0), error)
         }
         return RecordedEvent(
             position: try row.int64(0), stream: try row.string(1), streamVersion: try row.int64(2),
@@ -312,6 +311,11 @@ public struct UnreadableEvent: Error, Sendable, Equatable, CustomStringConvertib
     public init(position: Int64, problem: String) {
         self.position = position
         self.problem = problem
+    }
+
+    /// The event at `position`, whose `data` did not parse (`error`).
+    static func payload(position: Int64, _ error: any Error) -> UnreadableEvent {
+        UnreadableEvent(position: position, problem: "its data is not a payload accessledger writes (\(error))")
     }
 
     public var description: String {

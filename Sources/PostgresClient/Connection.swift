@@ -415,6 +415,47 @@ public final class Connection {
         return count
     }
 
+    /// Runs `sql`, a `COPY … TO STDOUT`, and hands `body` each of its data messages in order,
+    /// in constant memory. PostgreSQL sends one message per row; in the binary format the
+    /// header comes with the first row and the trailer on its own. If `body` throws, the COPY
+    /// is cancelled, the rest of it read and dropped, and the error rethrown.
+    /// Not available inside ``pipeline(_:)``.
+    /// - Throws: ``PostgresError`` when the statement fails or is not a `COPY … TO STDOUT`.
+    public func copyOut(_ sql: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let connection = try open()
+        let start = PQexec(connection, sql)
+        if start.map({ PQresultStatus($0) }) != PGRES_COPY_OUT {
+            defer { PQclear(start) }
+            _ = try Connection.check(start, connection)
+            throw PostgresError(kind: .client, message: "copyOut needs a COPY … TO STDOUT statement")
+        }
+        PQclear(start)
+        var firstError: Error?
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(connection, &buffer, 0)
+            if length == -1 { break }
+            guard length > 0, let buffer else {
+                // -2: the connection failed; the results below say how.
+                if firstError == nil { firstError = failure(connection) }
+                break
+            }
+            defer { PQfreemem(buffer) }
+            guard firstError == nil else { continue }
+            do { try body(UnsafeRawBufferPointer(start: buffer, count: Int(length))) } catch {
+                firstError = error
+                cancel(connection)
+            }
+        }
+        while let result = PQgetResult(connection) {
+            defer { PQclear(result) }
+            if firstError == nil, PQresultStatus(result) != PGRES_COMMAND_OK {
+                firstError = PostgresError.from(result: result, connection: connection)
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
     static func appendCopyRow(_ row: [String?], to buffer: inout [UInt8]) {
         for (index, value) in row.enumerated() {
             if index > 0 { buffer.append(0x09) }
