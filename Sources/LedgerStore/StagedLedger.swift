@@ -36,7 +36,8 @@ final class StagedLedger: LedgerWriter {
     private var accessKeys: [Int64: Set<String>] = [:]
     private var completeAccess: Set<Int64> = []
     /// The rows pending revocation on the command's workspace as read with the lock: the answer
-    /// to ``pendingAccessRows(workspaceID:)`` until the command writes an access row or a workspace.
+    /// to ``pendingAccessRows(workspaceID:)`` until the command writes one of its access rows or
+    /// the workspace itself.
     private var pending: [Int64: [AccessRow]] = [:]
     /// Access rows read from the table as absent (``hasNoOpenInterval(_:_:)``).
     private var readAbsent: Set<AccessKey> = []
@@ -333,9 +334,7 @@ final class StagedLedger: LedgerWriter {
     }
 
     func pendingAccessRows(workspaceID: Int64) throws -> [AccessRow] {
-        if let rows = pending[workspaceID], writes[.currentAccess] == nil, writes[.currentWorkspaces] == nil {
-            return rows
-        }
+        if let rows = pending[workspaceID] { return rows }
         try sendWrites(touching: [.currentAccess, .currentWorkspaces])
         return try base.pendingAccessRows(workspaceID: workspaceID)
     }
@@ -388,6 +387,13 @@ final class StagedLedger: LedgerWriter {
         readAbsent.insert(AccessKey(workspaceID: workspaceID, userKey: userKey))
     }
 
+    private func write(accessOf workspaceID: Int64, _ userKey: String, _ row: AccessRow?) {
+        pending[workspaceID] = nil
+        remember(workspaceID, userKey, row)
+        write(
+            .currentAccess, key: TableShape.accessKey(workspaceID, userKey), values: row.map(TableShape.accessValues))
+    }
+
     private func remember(_ workspaceID: Int64, _ userKey: String, _ row: AccessRow?) {
         access[AccessKey(workspaceID: workspaceID, userKey: userKey)] = .some(row)
         accessKeys[workspaceID, default: []].insert(userKey)
@@ -421,6 +427,7 @@ final class StagedLedger: LedgerWriter {
 
     func upsertWorkspace(_ workspace: WorkspaceRecord) throws {
         workspaces[workspace.id] = workspace
+        pending[workspace.id] = nil
         // Access rows read as the workspace's status makes them.
         let running = workspace.status == .running
         for userKey in accessKeys[workspace.id] ?? [] {
@@ -454,15 +461,11 @@ final class StagedLedger: LedgerWriter {
     }
 
     func upsertAccessRow(_ row: AccessRow, position: Int64, occurredAt: Timestamp) throws {
-        remember(row.workspaceID, row.userKey, row)
-        write(
-            .currentAccess, key: TableShape.accessKey(row.workspaceID, row.userKey),
-            values: TableShape.accessValues(row))
+        write(accessOf: row.workspaceID, row.userKey, row)
     }
 
     func deleteAccessRow(workspaceID: Int64, userKey: String, position: Int64, occurredAt: Timestamp) throws {
-        remember(workspaceID, userKey, nil)
-        write(.currentAccess, key: TableShape.accessKey(workspaceID, userKey), values: nil)
+        write(accessOf: workspaceID, userKey, nil)
     }
 
     func upsertToken(_ token: TokenRecord) throws {
