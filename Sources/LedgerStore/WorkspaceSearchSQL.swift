@@ -28,7 +28,10 @@ enum WorkspaceSearchSQL {
         case nil: break
         }
         if let status = query.status { conditions.append("w.status = \(bind(status.rawValue))") }
-        if let wanted = query.shared { conditions.append(wanted ? tables.shared : "NOT " + tables.shared) }
+        // A workspace an ACL filter found has an entry: it is shared, with no lookup.
+        let namedByACL = query.sharedWithUser != nil || query.sharedWithGroup != nil
+        let shared = namedByACL ? "true" : tables.shared
+        if let wanted = query.shared { conditions.append(wanted ? shared : "NOT " + shared) }
         if let pending = query.pendingRevocation { conditions.append(pending ? tables.pending : "NOT " + tables.pending) }
         let from: String
         if position == nil {
@@ -45,7 +48,7 @@ enum WorkspaceSearchSQL {
             conditions.append(HistoricalLedger.during("w"))
         }
         let sql = """
-            SELECT w.id, w.owner, w.name, w.template, w.status, \(tables.shared) AS shared,
+            SELECT w.id, w.owner, w.name, w.template, w.status, \(shared) AS shared,
                    w.owner_key || '/' || w.name_key AS sort_key
             FROM \(from)
             WHERE \(conditions.joined(separator: " AND "))
