@@ -19,6 +19,9 @@ struct Benchmark {
         [
             Target(name: "import", baseline: "raw_copy", minimumRatio: 0.7, description: "bulk import ≥ 0.7× raw COPY"),
             Target(
+                name: "cli_import", baseline: "raw_copy", minimumRatio: 0.7,
+                description: "`accessledger import` (projections rebuilt included) ≥ 0.7× raw COPY"),
+            Target(
                 name: "append_8_writers", baseline: "head_row_insert_8_writers", minimumRatio: 0.8,
                 description: "append, 8 writers ≥ 0.8× head-row-serialised plain insert"),
             Target(
@@ -48,6 +51,7 @@ struct Benchmark {
         if phases.contains(.import) {
             try ImportBench(report: report, preset: preset, cluster: cluster).run(
                 history, first: load, ledgerDatabase: ledgerDatabase)
+            try CLIImportBench(report: report, cluster: cluster).run(history)
         }
 
         let state = try FinalState(reading: try cluster.owner(ledgerDatabase))
