@@ -207,7 +207,7 @@ public struct EventStore {
     /// Current version of each stream (0 for a stream without events).
     func streamVersions(_ streams: [String]) throws -> [String: Int64] {
         let statement = EventStore.streamVersionsStatement(streams)
-        return try EventStore.streamVersions(try connection.query(statement.sql, statement.parameters))
+        return try EventStore.streamVersions(try connection.query(statement.sql, statement.parameters).rows)
     }
 
     /// Reads the current version of each stream of `streams` (each through the unique index's
@@ -222,9 +222,9 @@ public struct EventStore {
     }
 
     /// The versions a ``streamVersionsStatement(_:workspace:)`` read.
-    static func streamVersions(_ result: QueryResult) throws -> [String: Int64] {
+    static func streamVersions(_ rows: [Row]) throws -> [String: Int64] {
         var versions: [String: Int64] = [:]
-        for row in result.rows { versions[try row.string(0)] = try row.int64(1) }
+        for row in rows { versions[try row.string(0)] = try row.int64(1) }
         return versions
     }
 

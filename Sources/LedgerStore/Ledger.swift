@@ -115,9 +115,11 @@ public struct Ledger {
         let store = EventStore(connection: connection)
         let footprint = command.footprint
         let staged = StagedLedger(base: PostgresLedger(connection: connection))
-        let (lock, reads) = try store.lockForAppend(then: StagedLedger.reads(of: footprint, actor: actor))
+        let reads = StagedLedger.reads(of: footprint, actor: actor)
+        let (lock, read) = try store.lockForAppend(then: reads.map(\.statement))
         var context = lock
-        let versions = try staged.remember(reads, of: footprint, actor: actor)
+        let versions = try staged.remember(
+            Dictionary(uniqueKeysWithValues: zip(reads.map(\.read), read)), of: footprint, actor: actor)
         let history = StagedHistory()
         let watch = PendingRevocationWatch(base: history)
         let projections = HistoryTrackingLedger(base: staged, sink: watch)

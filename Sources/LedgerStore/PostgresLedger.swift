@@ -112,8 +112,8 @@ public struct PostgresLedger: LedgerReader {
             Self.group)
     }
 
-    static func entries(_ result: QueryResult) throws -> [ShareEntry] {
-        try result.rows.map { ShareEntry(name: try $0.string(0), role: try enumValue($0, 1, as: WorkspaceRole.self)) }
+    static func entries(_ rows: [Row]) throws -> [ShareEntry] {
+        try rows.map { ShareEntry(name: try $0.string(0), role: try enumValue($0, 1, as: WorkspaceRole.self)) }
     }
 
     public func memberKeys(ofGroup groupKey: String) throws -> [String] {
@@ -159,7 +159,7 @@ public struct PostgresLedger: LedgerReader {
             Statement("SELECT username, role FROM workspace_user_acl WHERE workspace_id = $1", [workspaceID]),
             Statement("SELECT name, role FROM workspace_group_acl WHERE workspace_id = $1", [workspaceID]),
         ])
-        return WorkspaceACL(users: try Self.entries(results[0]), groups: try Self.entries(results[1]))
+        return WorkspaceACL(users: try Self.entries(results[0].rows), groups: try Self.entries(results[1].rows))
     }
 
     public func workspaceIDs(sharedWithUser userKey: String) throws -> [Int64] {

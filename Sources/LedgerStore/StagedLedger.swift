@@ -99,68 +99,100 @@ final class StagedLedger: LedgerWriter {
     /// the named users' groups and the named groups' members, the workspace's rows pending
     /// revocation (a start, stop or restart rewrites them), and the versions of the streams
     /// the command's events are likely to go to. ``remember(_:of:actor:)`` takes the results.
-    static func reads(of footprint: CommandFootprint, actor: String?) -> [Statement] {
+    /// Only the reads the footprint gives a value to are sent: a command that names no workspace
+    /// or no group does not read them.
+    static func reads(of footprint: CommandFootprint, actor: String?) -> [(read: FootprintRead, statement: Statement)] {
         let users = keys(footprint, actor: actor)
+        let groups = footprint.groupKeys
         let named = "w.owner_key = $1 AND w.name_key = $2 AND w.status <> 'deleted'"
         let workspace: [any PostgresBindable] = [footprint.workspace?.owner.key, footprint.workspace?.name.key]
-        return [
-            Statement("SELECT \(PostgresLedger.userColumns) FROM users WHERE key = ANY($1::text[])", [users]),
-            Statement(
-                "SELECT \(PostgresLedger.groupColumns) FROM groups WHERE key = ANY($1::text[])", [footprint.groupKeys]),
-            Statement("SELECT \(PostgresLedger.workspaceColumns) FROM workspaces w WHERE \(named)", workspace),
-            Statement(
-                "SELECT a.username, a.role FROM workspace_user_acl a JOIN workspaces w ON w.id = a.workspace_id "
-                    + "WHERE \(named)", workspace),
-            Statement(
-                "SELECT a.name, a.role FROM workspace_group_acl a JOIN workspaces w ON w.id = a.workspace_id "
-                    + "WHERE \(named)", workspace),
-            Statement(
-                "SELECT \(PostgresLedger.accessColumns) FROM \(PostgresLedger.accessFrom) "
-                    + "WHERE \(named) AND a.user_key = ANY($3::text[])", workspace + [users]),
-            Statement("SELECT user_key, group_key FROM group_members WHERE user_key = ANY($1::text[])", [users]),
-            Statement(
-                "SELECT group_key, user_key FROM group_members WHERE group_key = ANY($1::text[])",
-                [footprint.groupKeys]),
-            Statement(
-                "SELECT \(PostgresLedger.accessColumns) FROM \(PostgresLedger.accessFrom) "
-                    + "WHERE \(named) AND a.held_role IS NOT NULL", workspace),
-            EventStore.streamVersionsStatement(
-                users.map { "user:" + $0 } + footprint.groupKeys.map { "group:" + $0 },
-                workspace: footprint.workspace),
-        ]
+        var reads: [(FootprintRead, Statement)] = []
+        if !users.isEmpty {
+            reads.append(
+                (.users, Statement("SELECT \(PostgresLedger.userColumns) FROM users WHERE key = ANY($1::text[])", [users])))
+            reads.append(
+                (.groupsOfUsers,
+                 Statement("SELECT user_key, group_key FROM group_members WHERE user_key = ANY($1::text[])", [users])))
+        }
+        if !groups.isEmpty {
+            reads.append(
+                (.groups, Statement("SELECT \(PostgresLedger.groupColumns) FROM groups WHERE key = ANY($1::text[])", [groups])))
+            reads.append(
+                (.members,
+                 Statement("SELECT group_key, user_key FROM group_members WHERE group_key = ANY($1::text[])", [groups])))
+        }
+        if footprint.workspace != nil {
+            reads += [
+                (.workspace, Statement("SELECT \(PostgresLedger.workspaceColumns) FROM workspaces w WHERE \(named)", workspace)),
+                (.userEntries,
+                 Statement(
+                    "SELECT a.username, a.role FROM workspace_user_acl a JOIN workspaces w ON w.id = a.workspace_id "
+                        + "WHERE \(named)", workspace)),
+                (.groupEntries,
+                 Statement(
+                    "SELECT a.name, a.role FROM workspace_group_acl a JOIN workspaces w ON w.id = a.workspace_id "
+                        + "WHERE \(named)", workspace)),
+                (.pending,
+                 Statement(
+                    "SELECT \(PostgresLedger.accessColumns) FROM \(PostgresLedger.accessFrom) "
+                        + "WHERE \(named) AND a.held_role IS NOT NULL", workspace)),
+            ]
+            if !users.isEmpty {
+                reads.append(
+                    (.access,
+                     Statement(
+                        "SELECT \(PostgresLedger.accessColumns) FROM \(PostgresLedger.accessFrom) "
+                            + "WHERE \(named) AND a.user_key = ANY($3::text[])", workspace + [users])))
+            }
+        }
+        reads.append(
+            (.streamVersions,
+             EventStore.streamVersionsStatement(
+                users.map { "user:" + $0 } + groups.map { "group:" + $0 }, workspace: footprint.workspace)))
+        return reads
+    }
+
+    /// What one of ``reads(of:actor:)`` reads.
+    enum FootprintRead: Hashable {
+        case users, groupsOfUsers, groups, members, workspace, userEntries, groupEntries, pending, access
+        case streamVersions
     }
 
     private static func keys(_ footprint: CommandFootprint, actor: String?) -> [String] {
         Array(Set(footprint.userKeys + [actor.map(Name.key)].compactMap { $0 })).sorted()
     }
 
-    /// Remembers what ``reads(of:actor:)`` read.
+    /// Remembers what ``reads(of:actor:)`` read (a read not sent reads no row).
     /// - Returns: the stream versions read.
-    func remember(_ results: [QueryResult], of footprint: CommandFootprint, actor: String?) throws -> [String: Int64] {
+    func remember(
+        _ results: [FootprintRead: QueryResult], of footprint: CommandFootprint, actor: String?
+    ) throws -> [String: Int64] {
+        func rows(_ read: FootprintRead) -> [Row] { results[read]?.rows ?? [] }
         let users = Self.keys(footprint, actor: actor)
         for key in users { self.users[key] = .some(nil) }
-        for row in results[0].rows {
+        for row in rows(.users) {
             let user = try PostgresLedger.user(row)
             self.users[user.key] = user
         }
         for key in footprint.groupKeys where key != GroupRecord.everyoneKey { groups[key] = .some(nil) }
-        for row in results[1].rows {
+        for row in rows(.groups) {
             let group = try PostgresLedger.group(row)
             groups[group.key] = group
         }
-        if let row = results[2].first {
+        if let row = rows(.workspace).first {
             let workspace = try PostgresLedger.workspace(row)
             workspaces[workspace.id] = workspace
             acls[workspace.id] = WorkspaceACL(
-                users: try PostgresLedger.entries(results[3]), groups: try PostgresLedger.entries(results[4]))
-            try rememberRows(results[5], of: users, on: workspace.id)
-            pending[workspace.id] = try results[8].rows.map(PostgresLedger.access)
+                users: try PostgresLedger.entries(rows(.userEntries)),
+                groups: try PostgresLedger.entries(rows(.groupEntries)))
+            try rememberRows(rows(.access), of: users, on: workspace.id)
+            pending[workspace.id] = try rows(.pending).map(PostgresLedger.access)
         }
         for key in users { groupsOfUser[key] = [] }
-        for row in results[6].rows { groupsOfUser[try row.string(0), default: []].insert(try row.string(1)) }
+        for row in rows(.groupsOfUsers) { groupsOfUser[try row.string(0), default: []].insert(try row.string(1)) }
         for key in footprint.groupKeys { members[key] = [] }
-        for row in results[7].rows { members[try row.string(0), default: []].insert(try row.string(1)) }
-        return try EventStore.streamVersions(results[9])
+        for row in rows(.members) { members[try row.string(0), default: []].insert(try row.string(1)) }
+        return try EventStore.streamVersions(rows(.streamVersions))
     }
 
     func prefetch(userKeys: [String], workspaceID: Int64) throws {
@@ -186,7 +218,7 @@ final class StagedLedger: LedgerWriter {
             let user = try PostgresLedger.user(row)
             self.users[user.key] = user
         }
-        try rememberRows(results[1], of: rows, on: workspaceID)
+        try rememberRows(results[1].rows, of: rows, on: workspaceID)
         for key in groupsWanted { groupsOfUser[key] = [] }
         for row in results[2].rows { groupsOfUser[try row.string(0), default: []].insert(try row.string(1)) }
     }
@@ -371,9 +403,9 @@ final class StagedLedger: LedgerWriter {
 
     /// Remembers the access rows `result` read of these users on this workspace, and that the
     /// others have none.
-    private func rememberRows(_ result: QueryResult, of userKeys: [String], on workspaceID: Int64) throws {
+    private func rememberRows(_ rows: [Row], of userKeys: [String], on workspaceID: Int64) throws {
         var absent = Set(userKeys)
-        for row in result.rows {
+        for row in rows {
             let access = try PostgresLedger.access(row)
             absent.remove(access.userKey)
             rememberRead(access)
