@@ -93,9 +93,14 @@ public struct EventStore {
     /// see every committed append); returns their results too.
     public func lockForAppend(then reads: [Statement]) throws -> (context: AppendContext, results: [QueryResult]) {
         precondition(connection.inTransaction, "lockForAppend() must run inside a transaction")
-        // The second statement takes its snapshot after the lock is held.
+        // Generic plans for the rest of the transaction: every statement of a command looks rows
+        // up by key or writes a set of them given as arrays, and a custom plan (PostgreSQL's
+        // choice when it sees `unnest($1)` of a short array against a generic estimate of 100
+        // rows) is the same plan made again each time, at more server time than running it
+        // (tools/bench, append). The third statement takes its snapshot after the lock is held.
         let results = try connection.pipeline(
             [
+                Statement("SET LOCAL plan_cache_mode = force_generic_plan"),
                 Statement("SELECT pg_advisory_xact_lock($1)", [EventStore.appendLockKey]),
                 Statement(
                     """
@@ -108,7 +113,7 @@ public struct EventStore {
                     ) h ON true
                     """),
             ] + reads)
-        return (try EventStore.context(results[1]), Array(results.dropFirst(2)))
+        return (try EventStore.context(results[2]), Array(results.dropFirst(3)))
     }
 
     static func context(_ head: QueryResult) throws -> AppendContext {

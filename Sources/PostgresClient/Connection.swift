@@ -123,38 +123,56 @@ public final class Connection {
         return try Connection.check(result, connection)
     }
 
-    /// Names of the statements ``queryPrepared(_:_:)`` prepared on this connection, by SQL text.
+    /// Names of the statements prepared on this connection (by ``queryPrepared(_:_:)`` and
+    /// ``pipeline(_:)``), by SQL text.
     private var prepared: [String: String] = [:]
-    /// Texts ``queryPrepared(_:_:)`` ran once, unprepared.
+    /// Texts run once, unprepared: the second run prepares them.
     private var seenOnce: Set<String> = []
+    /// The number in the name of the last statement prepared (`al_1`, `al_2`, …).
+    private var lastPreparedNumber = 0
+    /// At most this many texts are prepared on one connection; later texts run unprepared. Every
+    /// text this package sends is one of a few fixed shapes (values are parameters), so the cap
+    /// only guards the server's memory against a caller that builds many.
+    public static let preparedStatementLimit = 512
 
-    /// ``query(_:_:)`` through a named prepared statement, prepared on this connection the first
+    /// The name to prepare `sql` under on its second run, or `nil` on its first run (or once
+    /// the limit is reached): a connection that runs a text once, as the CLI's do, never pays
+    /// for preparing it.
+    private func nameToPrepare(_ sql: String) -> String? {
+        guard prepared.count < Connection.preparedStatementLimit, !seenOnce.insert(sql).inserted else { return nil }
+        lastPreparedNumber += 1
+        return "al_\(lastPreparedNumber)"
+    }
+
+    /// How many statements are prepared on this connection (for tests).
+    public var preparedStatementCount: Int { prepared.count }
+
+    /// ``query(_:_:)`` through a named prepared statement, prepared on this connection the second
     /// time this SQL text is run: later runs skip parsing, and once PostgreSQL settles on a
     /// generic plan (after five runs, when it is no worse), planning too. For the hot reads
     /// whose text is one of a few shapes; never for text that varies with user input (values
     /// are parameters anyway). Prepared statements outlive transactions, and PostgreSQL replans
     /// them when a table they read is replaced.
     @discardableResult
-    ///
-    /// The first run of a text goes unprepared (one round trip, as ``query(_:_:)``): a
-    /// connection that runs it once, as the CLI's do, never pays for preparing it.
     public func queryPrepared(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> QueryResult {
-        guard prepared[sql] != nil || !seenOnce.insert(sql).inserted else { return try query(sql, parameters) }
-        try sendPendingBegin()
-        let connection = try open()
-        roundTrips += 1
-        statementObserver?(Statement(sql, parameters))
+        if pendingBegin != nil { return try pipeline([Statement(sql, parameters)])[0] }
         let name: String
         if let known = prepared[sql] {
             name = known
-        } else {
-            name = "al_\(prepared.count + 1)"
+        } else if let fresh = nameToPrepare(sql) {
+            let connection = try open()
             roundTrips += 1
-            let result = PQprepare(connection, name, sql, 0, nil)
+            let result = PQprepare(connection, fresh, sql, 0, nil)
             defer { PQclear(result) }
             _ = try Connection.check(result, connection)
-            prepared[sql] = name
+            prepared[sql] = fresh
+            name = fresh
+        } else {
+            return try query(sql, parameters)
         }
+        let connection = try open()
+        roundTrips += 1
+        statementObserver?(Statement(sql, parameters))
         let result = Connection.withParameters(parameters) { count, values in
             PQexecPrepared(connection, name, count, values, nil, nil, 0)
         }
@@ -223,30 +241,61 @@ public final class Connection {
         return Array(try send(pipeline: [Statement(begin)] + statements).dropFirst())
     }
 
+    /// Sends `statements` in pipeline mode. Each text runs as ``queryPrepared(_:_:)`` would:
+    /// unprepared the first time this connection sees it, prepared (in the same pipeline, just
+    /// before it runs) the second time, through its prepared statement after that. A text is
+    /// taken as prepared only once the server has answered its `Parse`: one skipped because an
+    /// earlier statement failed is prepared on a later run.
     private func send(pipeline statements: [Statement]) throws -> [QueryResult] {
         let connection = try open()
         roundTrips += 1
         guard PQenterPipelineMode(connection) == 1 else { throw failure(connection) }
         defer { PQexitPipelineMode(connection) }
+        /// Per statement, the name of the statement prepared for it in this pipeline.
+        var preparing: [String?] = []
+        var preparedHere: [String: String] = [:]
         for statement in statements {
             statementObserver?(statement)
+            var name = prepared[statement.sql] ?? preparedHere[statement.sql]
+            var fresh: String?
+            if name == nil, let new = nameToPrepare(statement.sql) {
+                guard PQsendPrepare(connection, new, statement.sql, 0, nil) == 1 else { throw failure(connection) }
+                preparedHere[statement.sql] = new
+                (name, fresh) = (new, new)
+            }
+            preparing.append(fresh)
             let sent = Connection.withParameters(statement.parameters) { count, values in
-                PQsendQueryParams(connection, statement.sql, count, nil, values, nil, nil, 0)
+                if let name { return PQsendQueryPrepared(connection, name, count, values, nil, nil, 0) }
+                return PQsendQueryParams(connection, statement.sql, count, nil, values, nil, nil, 0)
             }
             guard sent == 1 else { throw failure(connection) }
         }
         guard PQpipelineSync(connection) == 1 else { throw failure(connection) }
         var results: [QueryResult] = []
         var firstError: PostgresError?
-        for _ in statements {
+        /// Reads the results of one sent command up to its terminating null; `true` when it ran.
+        func collect(keep: Bool) -> Bool {
+            var ran = false
             while let result = PQgetResult(connection) {
                 defer { PQclear(result) }
                 let status = PQresultStatus(result)
                 if status == PGRES_PIPELINE_ABORTED { continue }
-                do { results.append(try Connection.check(result, connection)) } catch let error as PostgresError {
+                do {
+                    let checked = try Connection.check(result, connection)
+                    ran = true
+                    if keep { results.append(checked) }
+                } catch let error as PostgresError {
                     if firstError == nil { firstError = error }
-                }
+                } catch {}
             }
+            return ran
+        }
+        for (statement, fresh) in zip(statements, preparing) {
+            if let fresh {
+                if collect(keep: false) { prepared[statement.sql] = fresh }
+                if !isOpen { break }
+            }
+            _ = collect(keep: true)
             if !isOpen { break }
         }
         // The sync point.

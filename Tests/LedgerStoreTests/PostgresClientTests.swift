@@ -282,4 +282,68 @@ struct PostgresClientTests {
         }
         #expect(trips == [1, 2, 1], "run unprepared, then prepared and run, then run")
     }
+
+    /// The server's own view: which texts are prepared on this session.
+    private func preparedTexts(_ connection: Connection) throws -> Set<String> {
+        Set(try connection.query("SELECT statement FROM pg_prepared_statements").rows.map { try $0.string(0) })
+    }
+
+    @Test func aPipelinePreparesATextOnItsSecondRunAndUsesItAfterwards() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE t (v int)")
+        let insert = "INSERT INTO t SELECT $1::int"
+        let read = "SELECT count(*) FROM t WHERE v >= $1::int"
+        var counts: [String] = []
+        for value in 1...3 {
+            let results = try connection.pipeline([Statement(insert, [value]), Statement(read, [1])])
+            counts.append(try results[1].rows[0].string(0))
+            #expect(try preparedTexts(connection) == (value == 1 ? [] : [insert, read]), "after run \(value)")
+        }
+        #expect(counts == ["1", "2", "3"])
+        #expect(connection.preparedStatementCount == 2)
+        // The same text twice in one pipeline, on its second sight: prepared once, run twice.
+        let twice = "SELECT $1::int * 2"
+        _ = try connection.pipeline([Statement(twice, [1])])
+        let doubled = try connection.pipeline([Statement(twice, [2]), Statement(twice, [3])])
+        #expect(try doubled.map { try $0.rows[0].string(0) } == ["4", "6"])
+        #expect(try preparedTexts(connection).contains(twice))
+    }
+
+    @Test func aPrepareSkippedByAnEarlierFailureIsPreparedOnALaterRun() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        let text = "SELECT $1::int + 10"
+        _ = try connection.pipeline([Statement(text, [1])])  // seen once
+        // Second sight, but the statement before it fails: its Parse is skipped by the server.
+        #expect(throws: PostgresError.self) {
+            try connection.pipeline([Statement("SELECT 1/$1::int", [0]), Statement(text, [2])])
+        }
+        #expect(try preparedTexts(connection).isEmpty)
+        #expect(connection.preparedStatementCount == 0)
+        let again = try connection.pipeline([Statement(text, [3])])
+        #expect(try again[0].rows[0].string(0) == "13")
+        #expect(try preparedTexts(connection) == [text])
+    }
+
+    @Test func aStatementPreparedInARolledBackTransactionStaysPrepared() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        let text = "SELECT $1::int - 1"
+        _ = try connection.pipeline([Statement(text, [1])])
+        struct Abandon: Error {}
+        #expect(throws: Abandon.self) {
+            try connection.transaction(lazyBegin: true) { tx in
+                _ = try tx.pipeline([Statement(text, [2])])  // prepared here
+                throw Abandon()
+            }
+        }
+        #expect(!connection.inTransaction)
+        #expect(try preparedTexts(connection) == [text])
+        let results = try connection.pipeline([Statement(text, [5])])
+        #expect(try results[0].rows[0].string(0) == "4")
+    }
 }
