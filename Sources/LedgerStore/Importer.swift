@@ -159,6 +159,13 @@ struct ImportLoader {
 
     static let copySQL = "COPY ledger_events (\(EventStore.writtenColumns)) FROM STDIN (FORMAT binary)"
 
+    /// Queued rows are sent once they fill this many bytes (or ``batchSize`` rows), whichever
+    /// comes first. Sending blocks until the socket takes the bytes, that is until the server
+    /// has stored all but the socket's buffer of them: a batch much larger than that buffer
+    /// (about 200 kB on Linux) would have the server idle while the next batch is decided and
+    /// the client idle while it is stored. Small batches keep both busy at once.
+    static let sendBytes = 64 * 1_024
+
     let tx: Connection
     let policy: RefusalPolicy
     let batchSize: Int
@@ -218,7 +225,7 @@ struct ImportLoader {
                 report.events += 1
             }
             followUps += Ledger.webhookDelivery(for: item.command, decided: zip(decision.events, recorded))
-            if rows.count >= batchSize { try send() }
+            if rows.count >= batchSize || rows.bytes.count >= ImportLoader.sendBytes { try send() }
         } catch let refusal as Refusal {
             let error: LedgerError =
                 refusal.kind == .invalidInput ? .invalidInput(refusal.message) : .notPermitted(refusal.message)
