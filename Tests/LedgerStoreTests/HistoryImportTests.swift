@@ -115,6 +115,48 @@ struct HistoryImportTests {
         #expect(try Replay(connect: db.connect).verify().ok)
     }
 
+    /// The COPY goes out in batches of 64 kB while the next items are decided: a refusal after
+    /// several batches have reached the server still leaves the log and every table as they were.
+    @Test func aRefusalAfterBatchesWereSentLeavesEverythingAsItWas() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        _ = try Self.live(db, seed: 11, count: 50)
+        let owner = try db.connect()
+        let before = try PostgresLedger(connection: owner).snapshot()
+        let head = try EventStore(connection: owner).head()
+        let count = 3_000
+        var items = [
+            ImportItem(
+                command: .createUser(username: "newcomer", serviceAccount: false, role: nil), actor: "root",
+                occurredAt: Self.time(1_000), line: 1)
+        ]
+        items += (1..<count).map { index in
+            ImportItem(
+                command: .createGroup(name: "bulk-\(index)-\(String(repeating: "x", count: 40))"), actor: "root",
+                occurredAt: Self.time(1_000 + index / 100), line: index + 1)
+        }
+        // newcomer is a member: only owners and user-admins create users.
+        items.append(
+            ImportItem(
+                command: .createUser(username: "late", serviceAccount: false, role: nil), actor: "newcomer",
+                occurredAt: Self.time(1_100), line: count + 1))
+        var sent = 0
+        let error = #expect(throws: LedgerError.self) {
+            var iterator = items.makeIterator()
+            try HistoryImport(connect: db.connect).run {
+                sent += 1
+                return iterator.next()
+            }
+        }
+        #expect(error?.description.hasPrefix("line \(count + 1): ") == true, "\(String(describing: error))")
+        #expect(sent == count + 1)
+        // 3,000 event rows are several times 64 kB: batches went to the server before the refusal.
+        #expect(try EventStore(connection: owner).head()?.position == head?.position)
+        #expect(try PostgresLedger(connection: owner).snapshot() == before)
+        #expect(try Self.scratchSchemas(owner) == 0)
+        #expect(try EventStore(connection: owner).verify().ok)
+    }
+
     @Test func anErrorOfTheInputStopsTheImportToo() throws {
         struct Unreadable: Error {}
         let db = try TestDatabase.create()
