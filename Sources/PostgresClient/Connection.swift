@@ -272,7 +272,7 @@ public final class Connection {
         }
         guard PQpipelineSync(connection) == 1 else { throw failure(connection) }
         var results: [QueryResult] = []
-        var firstError: PostgresError?
+        var firstError: (any Error)?
         /// Reads the results of one sent command up to its terminating null; `true` when it ran.
         func collect(keep: Bool) -> Bool {
             var ran = false
@@ -284,9 +284,9 @@ public final class Connection {
                     let checked = try Connection.check(result, connection)
                     ran = true
                     if keep { results.append(checked) }
-                } catch let error as PostgresError {
+                } catch {
                     if firstError == nil { firstError = error }
-                } catch {}
+                }
             }
             return ran
         }
