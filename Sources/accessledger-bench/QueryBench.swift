@@ -38,11 +38,12 @@ struct QueryBench {
         let warmup = min(preset.queryWarmup, names.count)
         var mine = Samples()
         var baselines = Array(repeating: Samples(), count: tables.count)
+        /// One call's latency in milliseconds.
+        func milliseconds(_ body: () throws -> Int) rethrows -> Double { try MonotonicClock.time(body).seconds * 1_000 }
         for name in names[warmup...] {
-            mine.append(try measureLatency(warmup: 0, repetitions: 1) { _ in _ = try ours(name) }.median)
+            mine.append(try milliseconds { try ours(name) })
             for (index, table) in tables.enumerated() {
-                baselines[index].append(
-                    try measureLatency(warmup: 0, repetitions: 1) { _ in _ = try theirs(name, table) }.median)
+                baselines[index].append(try milliseconds { try theirs(name, table) })
             }
         }
         for (table, baseline) in zip(tables, baselines) {
