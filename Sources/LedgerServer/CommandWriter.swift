@@ -77,6 +77,9 @@ final class CommandWriter: Sendable {
         }
     }
 
+    /// How many mutations wait for the writer (not counting the batch it is running).
+    var queued: Int { queue.withLock { $0.count } }
+
     /// Finishes what is queued, then ends the thread.
     func shutdown() {
         stopped.store(true, ordering: .releasing)
@@ -143,17 +146,20 @@ final class CommandWriter: Sendable {
 
     /// One command under its own savepoint: a refusal rolls back to it and is this request's
     /// answer; a database failure ends the whole transaction (rethrown).
+    ///
+    /// `SAVEPOINT` rides with the command's first statement (the authentication) and `RELEASE`
+    /// with the next command's or the `COMMIT`, so neither costs a round trip of its own.
     private func runOne(_ request: MutationRequest, on connection: Connection) throws -> Result<
         MutationAnswer, any Error
     > {
-        try connection.query("SAVEPOINT command")
+        connection.sendWithNext("SAVEPOINT command")
         do {
             let ledger = Ledger(connection: connection)
             guard let principal = try ledger.authenticate(secretSHA256: request.secretSHA256) else {
                 throw ServiceError.unauthenticated
             }
             if let key = request.idempotency, let earlier = try key.lookUp(on: connection, for: principal) {
-                try connection.query("RELEASE SAVEPOINT command")
+                connection.sendWithNext("RELEASE SAVEPOINT command")
                 return .success(earlier)
             }
             try request.check?(principal, ledger)
@@ -169,12 +175,13 @@ final class CommandWriter: Sendable {
                 let stored = request.storedAnswer.map { $0(outcome).rendered() } ?? body
                 try key.store(status: request.successStatus, body: stored, on: connection, for: principal)
             }
-            try connection.query("RELEASE SAVEPOINT command")
+            connection.sendWithNext("RELEASE SAVEPOINT command")
             return .success(
                 MutationAnswer(status: request.successStatus, body: body, outcome: outcome, replayed: false))
         } catch let error where CommandWriter.isAnswer(error) {
+            // Sends the SAVEPOINT first if nothing carried it yet.
             try connection.query("ROLLBACK TO SAVEPOINT command")
-            try connection.query("RELEASE SAVEPOINT command")
+            connection.sendWithNext("RELEASE SAVEPOINT command")
             return .failure(error)
         }
     }

@@ -56,7 +56,7 @@ final class ConnectionThreads: Sendable {
                     do {
                         let connection = try ConnectionThreads.usable(&slot, open: open)
                         let value = try body(connection)
-                        if connection.inTransaction { _ = try? connection.query("ROLLBACK") }
+                        try? connection.rollback()
                         continuation.resume(returning: value)
                         return
                     } catch {
@@ -100,8 +100,8 @@ final class ConnectionThreads: Sendable {
         if !current.isOpen || isConnectionFailure(error) {
             current.close()
             slot = nil
-        } else if current.inTransaction {
-            _ = try? current.query("ROLLBACK")
+        } else {
+            try? current.rollback()
         }
     }
 

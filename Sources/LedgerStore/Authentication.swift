@@ -19,7 +19,7 @@ extension Ledger {
     /// query (`tokens_secret_idx`).
     public func authenticate(secretSHA256: String) throws -> Principal? {
         try Ledger.mapErrors {
-            let rows = try connection.query(
+            let rows = try connection.queryPrepared(
                 """
                 WITH t AS (
                     SELECT \(PostgresLedger.tokenColumns), user_key FROM tokens

@@ -24,7 +24,7 @@ extension Ledger {
                 try connection.query("COMMIT")
                 return value
             } catch {
-                if connection.inTransaction { _ = try? connection.query("ROLLBACK") }
+                try? connection.rollback()
                 throw error
             }
         }

@@ -99,11 +99,34 @@ public final class Connection {
     /// The `BEGIN` of a lazily begun transaction, until the first round trip carries it.
     private var pendingBegin: String?
 
-    /// Sends the pending `BEGIN` on its own (for calls that cannot carry it).
-    private func sendPendingBegin() throws {
-        guard let begin = pendingBegin else { return }
+    /// Statements queued by ``sendWithNext(_:)``, until the next round trip carries them.
+    private var deferred: [String] = []
+
+    /// Queues `sql` (a statement without parameters, e.g. `SAVEPOINT name` or `RELEASE
+    /// SAVEPOINT name`) to go first in this connection's next round trip, after a lazily begun
+    /// transaction's `BEGIN`, instead of costing a round trip of its own. If it fails, that
+    /// round trip fails with its error and runs nothing after it. ``rollback()`` forgets it.
+    public func sendWithNext(_ sql: String) {
+        deferred.append(sql)
+    }
+
+    /// Whether statements wait for the next round trip (a pending `BEGIN` or deferred ones).
+    private var hasPrefix: Bool { pendingBegin != nil || !deferred.isEmpty }
+
+    /// The pending `BEGIN` and the deferred statements, in order, taken off the connection.
+    private func takePrefix() -> [Statement] {
+        var prefix = pendingBegin.map { [Statement($0)] } ?? []
+        prefix += deferred.map { Statement($0) }
         pendingBegin = nil
-        try query(begin)
+        deferred = []
+        return prefix
+    }
+
+    /// Sends the pending `BEGIN` and the deferred statements on their own (for calls that
+    /// cannot carry them).
+    private func sendPendingBegin() throws {
+        let prefix = takePrefix()
+        if !prefix.isEmpty { _ = try send(pipeline: prefix) }
     }
 
     // MARK: Queries
@@ -112,7 +135,7 @@ public final class Connection {
     /// - Throws: ``PostgresError``.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> QueryResult {
-        if pendingBegin != nil { return try pipeline([Statement(sql, parameters)])[0] }
+        if hasPrefix { return try pipeline([Statement(sql, parameters)])[0] }
         let connection = try open()
         roundTrips += 1
         statementObserver?(Statement(sql, parameters))
@@ -155,7 +178,7 @@ public final class Connection {
     /// them when a table they read is replaced.
     @discardableResult
     public func queryPrepared(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> QueryResult {
-        if pendingBegin != nil { return try pipeline([Statement(sql, parameters)])[0] }
+        if hasPrefix { return try pipeline([Statement(sql, parameters)])[0] }
         let name: String
         if let known = prepared[sql] {
             name = known
@@ -183,6 +206,7 @@ public final class Connection {
     /// Runs a script of one or more statements without parameters (simple query protocol), e.g.
     /// a migration file. Never pass user input here.
     public func execute(script: String) throws {
+        try sendPendingBegin()
         let connection = try open()
         guard PQsendQuery(connection, script) == 1 else { throw failure(connection) }
         var firstError: PostgresError?
@@ -233,12 +257,13 @@ public final class Connection {
     /// statements cost about one round trip. Statements run in order; after the first failure
     /// the rest are skipped and that failure is thrown. Outside a transaction each statement
     /// commits on its own, so wrap the call in ``transaction(maxAttempts:isolation:lazyBegin:_:)``
-    /// for atomicity. A lazily begun transaction's `BEGIN` goes first in the same round trip.
+    /// for atomicity. A lazily begun transaction's `BEGIN` and the statements queued by
+    /// ``sendWithNext(_:)`` go first in the same round trip.
     public func pipeline(_ statements: [Statement]) throws -> [QueryResult] {
         guard !statements.isEmpty else { return [] }
-        guard let begin = pendingBegin else { return try send(pipeline: statements) }
-        pendingBegin = nil
-        return Array(try send(pipeline: [Statement(begin)] + statements).dropFirst())
+        let prefix = takePrefix()
+        guard !prefix.isEmpty else { return try send(pipeline: statements) }
+        return Array(try send(pipeline: prefix + statements).dropFirst(prefix.count))
     }
 
     /// Sends `statements` in pipeline mode. Each text runs as ``queryPrepared(_:_:)`` would:
@@ -330,9 +355,9 @@ public final class Connection {
             }
             do {
                 let value = try body(self)
-                if pendingBegin != nil {
+                if pendingBegin != nil, deferred.isEmpty {
                     pendingBegin = nil  // nothing was sent: nothing to commit
-                } else if serverInTransaction {
+                } else if inTransaction {
                     try query("COMMIT")
                 }
                 return value
@@ -348,8 +373,15 @@ public final class Connection {
     }
 
     private func rollbackQuietly() {
+        try? rollback()
+    }
+
+    /// Abandons the transaction: forgets a lazily begun transaction's `BEGIN` and the statements
+    /// queued by ``sendWithNext(_:)``, and rolls back a transaction open on the server.
+    public func rollback() throws {
         pendingBegin = nil
-        if serverInTransaction { _ = try? query("ROLLBACK") }
+        deferred = []
+        if serverInTransaction { try query("ROLLBACK") }
     }
 
     // MARK: COPY
@@ -471,6 +503,7 @@ public final class Connection {
     /// Not available inside ``pipeline(_:)``.
     /// - Throws: ``PostgresError`` when the statement fails or is not a `COPY … TO STDOUT`.
     public func copyOut(_ sql: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try sendPendingBegin()
         let connection = try open()
         let start = PQexec(connection, sql)
         if start.map({ PQresultStatus($0) }) != PGRES_COPY_OUT {

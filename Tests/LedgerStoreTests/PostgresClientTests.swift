@@ -346,4 +346,59 @@ struct PostgresClientTests {
         let results = try connection.pipeline([Statement(text, [5])])
         #expect(try results[0].rows[0].string(0) == "4")
     }
+
+    @Test func statementsSentWithTheNextRoundTripRunFirstInItAndRollbackForgetsThem() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let connection = try db.connect()
+        try connection.query("CREATE TABLE t (v int)")
+        func trips(_ body: () throws -> Void) rethrows -> Int {
+            let before = connection.roundTrips
+            try body()
+            return connection.roundTrips - before
+        }
+        func values() throws -> String? {
+            let result = try connection.query("SELECT string_agg(v::text, ',' ORDER BY v) FROM t")
+            return result.first?[0]
+        }
+        // Queued statements cost no round trip of their own and run before the next statement.
+        let one = try trips {
+            try connection.query("BEGIN")
+            connection.sendWithNext("INSERT INTO t VALUES (1)")
+            connection.sendWithNext("SAVEPOINT s")
+            #expect(try connection.query("SELECT count(*) FROM t").first?[0] == "1")
+        }
+        #expect(one == 2)
+        // A savepoint set that way is there to roll back to; RELEASE rides with the COMMIT.
+        try connection.query("INSERT INTO t VALUES (2)")
+        try connection.query("ROLLBACK TO SAVEPOINT s")
+        connection.sendWithNext("RELEASE SAVEPOINT s")
+        #expect(try trips { try connection.query("COMMIT") } == 1)
+        #expect(!connection.inTransaction)
+        #expect(try values() == "1")
+        // A failing queued statement fails the round trip that carries it, and nothing after it runs.
+        connection.sendWithNext("INSERT INTO t VALUES ('not a number')")
+        #expect(throws: PostgresError.self) { try connection.query("INSERT INTO t VALUES (3)") }
+        #expect(try values() == "1")
+        // rollback() forgets what was queued and the lazily begun BEGIN, and ends an open transaction.
+        try connection.query("BEGIN")
+        try connection.query("INSERT INTO t VALUES (4)")
+        connection.sendWithNext("INSERT INTO t VALUES (5)")
+        try connection.rollback()
+        #expect(!connection.inTransaction)
+        #expect(try values() == "1")
+        // In a lazily begun transaction a queued statement goes after the BEGIN, and one queued
+        // but never carried by a statement of the body is still sent, and committed.
+        try connection.transaction(lazyBegin: true) { tx in tx.sendWithNext("INSERT INTO t VALUES (6)") }
+        #expect(try values() == "1,6")
+        // A failure in the body forgets what it queued.
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try connection.transaction(lazyBegin: true) { tx in
+                tx.sendWithNext("INSERT INTO t VALUES (7)")
+                throw Boom()
+            }
+        }
+        #expect(try values() == "1,6")
+    }
 }
