@@ -16,53 +16,68 @@ public enum OutputJSON: Sendable {
 
     /// The text on one line, without white space (JSON lines, server-sent events).
     public func renderedCompact() -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(into: &out, indent: nil)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The text, ending with a newline.
     public func rendered() -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(into: &out, indent: 0)
-        return out + "\n"
+        out.append(0x0A)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Writes the value indented by `indent` levels, or on one line when `indent` is nil.
-    private func write(into out: inout String, indent: Int?) {
-        let pad = indent.map { "\n" + String(repeating: "  ", count: $0 + 1) } ?? ""
-        let closePad = indent.map { "\n" + String(repeating: "  ", count: $0) } ?? ""
+    /// Writes the value's UTF-8 indented by `indent` levels, or on one line when `indent` is
+    /// nil. Strings and payloads are escaped exactly as in the canonical encoding of events.
+    private func write(into out: inout [UInt8], indent: Int?) {
         let inner = indent.map { $0 + 1 }
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .string(let s): out += JSONValue.string(s).canonicalString
-        case .raw(let value): out += value.canonicalString
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .raw(let value): value.writeCanonical(into: &out)
         case .array(let items):
             if items.isEmpty {
-                out += "[]"
+                out.append(contentsOf: "[]".utf8)
                 return
             }
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                out += (index > 0 ? "," : "") + pad
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                OutputJSON.newline(into: &out, level: inner)
                 item.write(into: &out, indent: inner)
             }
-            out += closePad + "]"
+            OutputJSON.newline(into: &out, level: indent)
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
             if members.isEmpty {
-                out += "{}"
+                out.append(contentsOf: "{}".utf8)
                 return
             }
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (index, (key, value)) in members.enumerated() {
-                out +=
-                    (index > 0 ? "," : "") + pad + JSONValue.string(key).canonicalString + (indent == nil ? ":" : ": ")
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                OutputJSON.newline(into: &out, level: inner)
+                JSONValue.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
                 value.write(into: &out, indent: inner)
             }
-            out += closePad + "}"
+            OutputJSON.newline(into: &out, level: indent)
+            out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// A line break and two spaces a level, when indenting (`level` not nil).
+    private static func newline(into out: inout [UInt8], level: Int?) {
+        guard let level else { return }
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
     }
 }
 
