@@ -124,7 +124,7 @@ public final class Connection {
 
     /// Sends the pending `BEGIN` and the deferred statements on their own (for calls that
     /// cannot carry them).
-    private func sendPendingBegin() throws {
+    private func sendQueued() throws {
         let prefix = takePrefix()
         if !prefix.isEmpty { _ = try send(pipeline: prefix) }
     }
@@ -206,7 +206,7 @@ public final class Connection {
     /// Runs a script of one or more statements without parameters (simple query protocol), e.g.
     /// a migration file. Never pass user input here.
     public func execute(script: String) throws {
-        try sendPendingBegin()
+        try sendQueued()
         let connection = try open()
         guard PQsendQuery(connection, script) == 1 else { throw failure(connection) }
         var firstError: PostgresError?
@@ -226,7 +226,7 @@ public final class Connection {
     public func stream(
         _ sql: String, _ parameters: [any PostgresBindable] = [], _ body: (Row) throws -> Void
     ) throws {
-        try sendPendingBegin()
+        try sendQueued()
         let connection = try open()
         roundTrips += 1
         let sent = Connection.withParameters(parameters) { count, values in
@@ -362,18 +362,14 @@ public final class Connection {
                 }
                 return value
             } catch let error as PostgresError where error.isRetryable && attempt < maxAttempts {
-                rollbackQuietly()
+                try? rollback()
                 // Back off a little, with jitter, so that colliding writers spread out.
                 usleep(UInt32.random(in: 1_000...(5_000 * UInt32(attempt))))
             } catch {
-                rollbackQuietly()
+                try? rollback()
                 throw error
             }
         }
-    }
-
-    private func rollbackQuietly() {
-        try? rollback()
     }
 
     /// Abandons the transaction: forgets a lazily begun transaction's `BEGIN` and the statements
@@ -390,7 +386,7 @@ public final class Connection {
     /// server from trusted names) and returns at once, so that several connections can work at
     /// the same time; ``finishSent()`` waits for the outcome. Nothing else may run in between.
     public func send(_ sql: String) throws {
-        try sendPendingBegin()
+        try sendQueued()
         let connection = try open()
         guard PQsendQuery(connection, sql) == 1 else { throw failure(connection) }
     }
@@ -456,7 +452,7 @@ public final class Connection {
 
     /// Sends `sql`, which must start a `COPY … FROM STDIN`.
     func startCopyIn(_ sql: String) throws {
-        try sendPendingBegin()
+        try sendQueued()
         let connection = try open()
         let start = PQexec(connection, sql)
         let status = start.map { PQresultStatus($0) }
@@ -503,7 +499,7 @@ public final class Connection {
     /// Not available inside ``pipeline(_:)``.
     /// - Throws: ``PostgresError`` when the statement fails or is not a `COPY … TO STDOUT`.
     public func copyOut(_ sql: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try sendPendingBegin()
+        try sendQueued()
         let connection = try open()
         let start = PQexec(connection, sql)
         if start.map({ PQresultStatus($0) }) != PGRES_COPY_OUT {

@@ -6,6 +6,13 @@ import Testing
 
 @Suite("libpq client against a real server")
 struct PostgresClientTests {
+    /// How many round trips `body` cost `connection`.
+    static func roundTrips(of connection: Connection, _ body: () throws -> Void) rethrows -> Int {
+        let before = connection.roundTrips
+        try body()
+        return connection.roundTrips - before
+    }
+
     @Test func parametersAreNeverSplicedIntoSQL() throws {
         let db = try TestDatabase.create(migrated: false)
         defer { db.drop() }
@@ -237,22 +244,19 @@ struct PostgresClientTests {
         defer { db.drop() }
         let connection = try db.connect()
         try connection.query("CREATE TABLE t (v int)")
-        func trips(_ body: () throws -> Void) rethrows -> Int {
-            let before = connection.roundTrips
-            try body()
-            return connection.roundTrips - before
-        }
         // Nothing sent: nothing to begin or commit.
         var open = false
-        let none = try trips { try connection.transaction(lazyBegin: true) { tx in open = tx.inTransaction } }
+        let none = try PostgresClientTests.roundTrips(of: connection) {
+            try connection.transaction(lazyBegin: true) { tx in open = tx.inTransaction }
+        }
         #expect(none == 0 && open)
         // BEGIN rides with the insert; COMMIT on its own.
-        let two = try trips {
+        let two = try PostgresClientTests.roundTrips(of: connection) {
             try connection.transaction(lazyBegin: true) { tx in _ = try tx.query("INSERT INTO t VALUES (1)") }
         }
         #expect(two == 2)
         // COMMIT at the end of the body's pipeline: one round trip in all.
-        let one = try trips {
+        let one = try PostgresClientTests.roundTrips(of: connection) {
             try connection.transaction(lazyBegin: true) { tx in
                 _ = try tx.pipeline([Statement("INSERT INTO t VALUES (2)"), Statement("COMMIT")])
             }
@@ -352,17 +356,12 @@ struct PostgresClientTests {
         defer { db.drop() }
         let connection = try db.connect()
         try connection.query("CREATE TABLE t (v int)")
-        func trips(_ body: () throws -> Void) rethrows -> Int {
-            let before = connection.roundTrips
-            try body()
-            return connection.roundTrips - before
-        }
         func values() throws -> String? {
             let result = try connection.query("SELECT string_agg(v::text, ',' ORDER BY v) FROM t")
             return result.first?[0]
         }
         // Queued statements cost no round trip of their own and run before the next statement.
-        let one = try trips {
+        let one = try PostgresClientTests.roundTrips(of: connection) {
             try connection.query("BEGIN")
             connection.sendWithNext("INSERT INTO t VALUES (1)")
             connection.sendWithNext("SAVEPOINT s")
@@ -373,7 +372,7 @@ struct PostgresClientTests {
         try connection.query("INSERT INTO t VALUES (2)")
         try connection.query("ROLLBACK TO SAVEPOINT s")
         connection.sendWithNext("RELEASE SAVEPOINT s")
-        #expect(try trips { try connection.query("COMMIT") } == 1)
+        #expect(try PostgresClientTests.roundTrips(of: connection) { try connection.query("COMMIT") } == 1)
         #expect(!connection.inTransaction)
         #expect(try values() == "1")
         // A failing queued statement fails the round trip that carries it, and nothing after it runs.
