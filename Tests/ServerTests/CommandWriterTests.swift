@@ -39,13 +39,14 @@ import Testing
             let request = MutationRequest(
                 commands: [.createUser(username: username, serviceAccount: false, role: nil)], secretSHA256: secret,
                 reason: "batch test", answer: JSONShapes.mutation, successStatus: 201)
-            tasks.append(Task { try await writer.submit(request) })
-            // One at a time, so that the queue's order is the order written here; the first is
-            // taken by the writer, which then waits at the gate.
+            // An immediate task runs up to its first suspension before this returns, and `submit`
+            // queues the request before it suspends: the queue's order is the order written here,
+            // however busy the shared pool of threads is (tests run in parallel).
+            tasks.append(Task.immediate { try await writer.submit(request) })
             let queued = tasks.count - 1
+            // The first is taken by the writer's own thread, which then waits at the gate.
             func ready() -> Bool { queued == 0 ? atGate.load(ordering: .acquiring) : writer.queued == queued }
-            // Bounded: a loaded machine (tests run in parallel) may take a while to schedule it.
-            let deadline = ContinuousClock.now + .seconds(60)
+            let deadline = ContinuousClock.now + .seconds(120)
             while !ready() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
             #expect(ready(), "request \(tasks.count) was not queued in time")
         }
